@@ -1,0 +1,117 @@
+"""The `sentio` command: serve, migrate, create-api-key."""
+
+import argparse
+import asyncio
+import sys
+
+from app.auth.scopes import SCOPES
+
+
+async def _migrate() -> None:
+    from app.db import dispose_engine, get_engine
+    from app.migrate import upgrade
+
+    try:
+        await upgrade(get_engine())
+    finally:
+        await dispose_engine()
+
+
+async def _has_keys() -> bool:
+    from app.auth.service import has_any_key
+    from app.db import dispose_engine, sessionmaker
+
+    try:
+        async with sessionmaker()() as session:
+            return await has_any_key(session)
+    finally:
+        await dispose_engine()
+
+
+async def _create_key(scopes: list[str], name: str | None) -> tuple[str, str, list[str]]:
+    from app.auth.service import create_key
+    from app.db import dispose_engine, sessionmaker
+
+    try:
+        async with sessionmaker()() as session, session.begin():
+            key, secret = await create_key(session, scopes, name=name)
+            return str(key.id), secret, key.scopes
+    finally:
+        await dispose_engine()
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    asyncio.run(_migrate())
+    print("Database migrated to the latest schema.")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.config import get_settings
+
+    asyncio.run(_migrate())
+    if not asyncio.run(_has_keys()):
+        print(
+            "No API keys exist yet. Create the first admin key in another terminal with:\n"
+            "    sentio create-api-key --scope admin\n",
+            file=sys.stderr,
+        )
+    settings = get_settings()
+    uvicorn.run(
+        "app.main:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+    )
+    return 0
+
+
+def cmd_create_api_key(args: argparse.Namespace) -> int:
+    from app.errors import ProblemError
+
+    asyncio.run(_migrate())
+    try:
+        key_id, secret, scopes = asyncio.run(_create_key(args.scope, args.name))
+    except ProblemError as error:
+        print(f"error: {error.detail}", file=sys.stderr)
+        return 2
+    print(f"Created API key {key_id} with scopes: {', '.join(scopes)}")
+    print("Store the secret now; it is shown only once:")
+    print(secret)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sentio", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="apply pending migrations, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply pending database migrations")
+    migrate.set_defaults(func=cmd_migrate)
+
+    create = sub.add_parser("create-api-key", help="create an API key and print its secret")
+    create.add_argument(
+        "--scope", action="append", required=True, choices=SCOPES, help="repeat for more scopes"
+    )
+    create.add_argument("--name", help="a note to recognise the key by")
+    create.set_defaults(func=cmd_create_api_key)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

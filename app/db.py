@@ -1,0 +1,134 @@
+"""Engine, sessions and every difference between SQLite and PostgreSQL, in one place."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Text, case, cast, event, func, literal_column
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.config import Settings, get_settings
+
+_engine: AsyncEngine | None = None
+_sessionmaker: async_sessionmaker[AsyncSession] | None = None
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def build_engine(settings: Settings) -> AsyncEngine:
+    url = settings.database_url
+    if is_sqlite(url):
+        engine = create_async_engine(
+            url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000}
+        )
+        _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_pre_ping=True,
+        connect_args={
+            "timeout": settings.db_connect_timeout,
+            "command_timeout": 30,
+            "server_settings": {"timezone": "UTC"},
+        },
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own transaction handling is turned off so that SQLAlchemy's BEGIN
+        # is the only one. Transactions start with BEGIN IMMEDIATE: a writer takes the lock
+        # up front and waits for it (busy timeout) instead of failing half-way when it tries
+        # to upgrade a read lock that another writer got first.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def get_engine() -> AsyncEngine:
+    global _engine, _sessionmaker
+    if _engine is None:
+        _engine = build_engine(get_settings())
+        _sessionmaker = async_sessionmaker(_engine, expire_on_commit=False)
+    return _engine
+
+
+def sessionmaker() -> async_sessionmaker[AsyncSession]:
+    get_engine()
+    assert _sessionmaker is not None
+    return _sessionmaker
+
+
+async def dispose_engine() -> None:
+    global _engine, _sessionmaker
+    if _engine is not None:
+        await _engine.dispose()
+    _engine = None
+    _sessionmaker = None
+
+
+async def get_session() -> AsyncIterator[AsyncSession]:
+    """One unit of work per request: commit on success, roll back on any error.
+
+    Routes use it with `Depends(..., scope="function")`, so the commit happens before the
+    response is sent: a 2xx always means the change is durable.
+    """
+    async with sessionmaker()() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- dialect-specific SQL -------------------------------------------------------------
+
+SLOT_SECONDS = 900
+"""Scores group raw times into 15-minute UTC slots. Every local midnight of every current
+IANA zone falls on a slot boundary, so slots map exactly onto local-time buckets."""
+
+
+def time_slot(column: ColumnElement[Any], dialect: str) -> ColumnElement[int]:
+    if dialect == "sqlite":
+        return cast(func.strftime("%s", column), BigInteger) // SLOT_SECONDS
+    return cast(func.floor(func.extract("epoch", column) / SLOT_SECONDS), BigInteger)
+
+
+def json_text(column: ColumnElement[Any], key: str, dialect: str) -> ColumnElement[str]:
+    """The value under `key` of a flat JSON object, as text, the same on both databases.
+
+    `key` is inlined in the SQL (a bound parameter would make PostgreSQL see the SELECT and
+    GROUP BY expressions as different), so callers pass only validated identifiers.
+    """
+    if not key.isidentifier() or not key.isascii():
+        raise ValueError(f"not an attribute key: {key!r}")
+    if dialect == "sqlite":
+        path = literal_column(f"'$.{key}'")
+        kind = func.json_type(column, path)
+        return case(
+            (kind == "true", "true"),
+            (kind == "false", "false"),
+            else_=cast(func.json_extract(column, path), Text),
+        )
+    return column.op("->>")(literal_column(f"'{key}'"))

@@ -1,0 +1,9 @@
+"""All ORM models, imported together so Alembic and cross-domain queries see one schema."""
+
+from app.models.api_key import ApiKey
+from app.models.base import Base
+from app.models.project import DEFAULT_PROJECT_ID, Project
+from app.models.response import Response
+from app.models.survey import Survey
+
+__all__ = ["DEFAULT_PROJECT_ID", "ApiKey", "Base", "Project", "Response", "Survey"]

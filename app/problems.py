@@ -1,0 +1,133 @@
+"""Every error leaves the service as RFC 9457 `application/problem+json`."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+
+from app.errors import BadRequest, Conflict, InvalidInput, ProblemError, ServiceUnavailable
+
+log = logging.getLogger("sentio.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+
+def problem_response(error: ProblemError, instance: str | None = None) -> ProblemResponse:
+    return ProblemResponse(error.body(instance), status_code=error.status, headers=error.headers)
+
+
+def _field_errors(exc: RequestValidationError) -> tuple[bool, list[dict[str, Any]]]:
+    malformed = False
+    errors: list[dict[str, Any]] = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            malformed = True
+        loc = [str(part) for part in err.get("loc", ())]
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        if loc and loc[0] == "body":
+            errors.append({"pointer": "#/" + "/".join(loc[1:]), "detail": message})
+        elif loc:
+            errors.append({"parameter": loc[-1], "in": loc[0], "detail": message})
+        else:
+            errors.append({"detail": message})
+    return malformed, errors
+
+
+def _summary(errors: list[dict[str, Any]]) -> str:
+    parts = []
+    for error in errors[:5]:
+        where = error.get("pointer", "").removeprefix("#/") or error.get("parameter", "")
+        parts.append(f"{where}: {error['detail']}" if where else error["detail"])
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return "; ".join(parts) + more
+
+
+def _is_unavailable(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated or isinstance(exc, OperationalError):
+        return True
+    text = str(exc.orig).lower()
+    return any(
+        word in text
+        for word in ("connection", "cannot connect", "terminat", "shutdown", "locked", "busy")
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> ProblemResponse:
+        return problem_response(exc, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
+        malformed, errors = _field_errors(exc)
+        if malformed:
+            error: ProblemError = BadRequest(
+                "The request body is not valid JSON.", slug="malformed-json", title="Malformed JSON"
+            )
+        else:
+            error = InvalidInput(_summary(errors), errors=errors)
+        return problem_response(error, request.url.path)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> ProblemResponse:
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        error = ProblemError(
+            str(exc.detail), slug=slug, title=str(exc.detail), headers=exc.headers or None
+        )
+        error.status = exc.status_code
+        return problem_response(error, request.url.path)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> ProblemResponse:
+        log.warning("integrity error on %s: %s", request.url.path, exc.orig)
+        return problem_response(
+            Conflict("The change conflicts with the stored data; reload and try again."),
+            request.url.path,
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _dbapi(request: Request, exc: DBAPIError) -> ProblemResponse:
+        if not _is_unavailable(exc):
+            raise exc
+        log.warning("database unavailable on %s: %s", request.url.path, exc.orig)
+        return problem_response(
+            ServiceUnavailable("The database is unavailable; retry shortly.", retry_after=2),
+            request.url.path,
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool(request: Request, exc: PoolTimeout) -> ProblemResponse:
+        log.warning("database pool exhausted on %s", request.url.path)
+        return problem_response(
+            ServiceUnavailable("The service is at capacity; retry shortly.", retry_after=1),
+            request.url.path,
+        )
+
+    @app.exception_handler(OSError)
+    async def _os(request: Request, exc: OSError) -> ProblemResponse:
+        # asyncpg raises plain OSError / ConnectionError when the server cannot be reached.
+        log.warning("database connection failed on %s: %s", request.url.path, exc)
+        return problem_response(
+            ServiceUnavailable("The database is unavailable; retry shortly.", retry_after=2),
+            request.url.path,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        error = ProblemError(
+            "An unexpected error occurred; it has been logged.",
+            slug="internal-error",
+            title="Internal server error",
+        )
+        error.status = 500
+        return problem_response(error, request.url.path)

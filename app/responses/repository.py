@@ -1,0 +1,104 @@
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Response
+
+ERASED = {
+    "score": None,
+    "comment": None,
+    "customer_id": None,
+    "segment": None,
+    "touchpoint": None,
+    "locale": None,
+    "attributes": None,
+}
+
+
+@dataclass
+class ResponseFilter:
+    survey_ids: list[uuid.UUID] | None = None
+    segments: list[str] | None = None
+    touchpoints: list[str] | None = None
+    channels: list[str] | None = None
+    customer_id: str | None = None
+    submitted_from: datetime | None = None
+    submitted_to: datetime | None = None
+    updated_since: datetime | None = None
+    include_deleted: bool = False
+
+
+async def add(session: AsyncSession, response: Response) -> None:
+    session.add(response)
+    await session.flush()
+
+
+async def get(
+    session: AsyncSession, project_id: uuid.UUID, response_id: uuid.UUID, *, lock: bool = False
+) -> Response | None:
+    query = select(Response).where(
+        Response.id == response_id,
+        Response.project_id == project_id,
+        Response.deleted_at.is_(None),
+    )
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def list_page(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    filters: ResponseFilter,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Response]:
+    query = select(Response).where(Response.project_id == project_id)
+    if not filters.include_deleted:
+        query = query.where(Response.deleted_at.is_(None))
+    if filters.survey_ids:
+        query = query.where(Response.survey_id.in_(filters.survey_ids))
+    if filters.segments:
+        query = query.where(Response.segment.in_(filters.segments))
+    if filters.touchpoints:
+        query = query.where(Response.touchpoint.in_(filters.touchpoints))
+    if filters.channels:
+        query = query.where(Response.channel.in_(filters.channels))
+    if filters.customer_id is not None:
+        query = query.where(Response.customer_id == filters.customer_id)
+    if filters.submitted_from is not None:
+        query = query.where(Response.submitted_at >= filters.submitted_from)
+    if filters.submitted_to is not None:
+        query = query.where(Response.submitted_at < filters.submitted_to)
+    if filters.updated_since is not None:
+        query = query.where(Response.updated_at >= filters.updated_since)
+    if after is not None:
+        when, last_id = after
+        query = query.where(
+            or_(
+                Response.updated_at > when,
+                and_(Response.updated_at == when, Response.id > last_id),
+            )
+        )
+    query = query.order_by(Response.updated_at, Response.id).limit(limit)
+    return list(await session.scalars(query))
+
+
+async def erase_customer(
+    session: AsyncSession, project_id: uuid.UUID, customer_id: str, now: datetime
+) -> int:
+    result = await session.execute(
+        update(Response)
+        .where(
+            Response.project_id == project_id,
+            Response.customer_id == customer_id,
+            Response.deleted_at.is_(None),
+        )
+        .values(**ERASED, deleted_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

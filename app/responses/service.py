@@ -1,0 +1,179 @@
+"""Response rules: scores inside the survey's scale, only active surveys take answers,
+an edited answer counts once with its latest score, deletes leave tombstones."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import utcnow
+from app.errors import Conflict, InvalidInput, NotFound
+from app.models import Response, Survey
+from app.pagination import decode_cursor, encode_cursor
+from app.responses import repository
+from app.responses.repository import ERASED, ResponseFilter
+from app.responses.schemas import ResponseCreate, ResponsePage, ResponseUpdate
+from app.surveys import repository as surveys
+from app.surveys.service import SurveyNotFound
+from app.timeparams import check_range
+
+
+class ResponseNotFound(NotFound):
+    slug = "response-not-found"
+    title = "Response not found"
+
+    def __init__(self, response_id: uuid.UUID) -> None:
+        super().__init__(f"There is no response {response_id} in this project.")
+
+
+def check_score(survey: Survey, score: int) -> None:
+    if not survey.scale_min <= score <= survey.scale_max:
+        scale = f"{survey.scale_min} to {survey.scale_max}"
+        raise InvalidInput(
+            f"score {score} is outside this survey's scale ({scale}).",
+            errors=[{"pointer": "#/score", "detail": f"must be a whole number from {scale}"}],
+        )
+
+
+def check_accepting(survey: Survey) -> None:
+    if survey.status != "active":
+        raise Conflict(
+            f"Survey {survey.id} is {survey.status} and accepts no new answers.",
+            slug="survey-not-accepting",
+            title="Survey is not accepting answers",
+        )
+
+
+def check_submitted_at(submitted_at: datetime | None, now: datetime) -> datetime:
+    if submitted_at is None:
+        return now
+    if submitted_at > now:
+        raise InvalidInput(
+            "submitted_at is in the future; leave it out for answers given now.",
+            errors=[{"pointer": "#/submitted_at", "detail": "must not be in the future"}],
+        )
+    return submitted_at
+
+
+async def create(
+    session: AsyncSession, project_id: uuid.UUID, survey_id: uuid.UUID, data: ResponseCreate
+) -> Response:
+    # The share lock keeps the scale this score was checked against until commit.
+    survey = await surveys.get(session, project_id, survey_id, lock="share")
+    if survey is None:
+        raise SurveyNotFound(survey_id)
+    check_accepting(survey)
+    check_score(survey, data.score)
+    now = utcnow()
+    response = Response(
+        project_id=project_id,
+        survey_id=survey.id,
+        score=data.score,
+        comment=data.comment,
+        customer_id=data.customer_id,
+        segment=data.segment,
+        touchpoint=data.touchpoint or survey.default_touchpoint,
+        channel=data.channel,
+        locale=data.locale,
+        attributes=data.attributes,
+        submitted_at=check_submitted_at(data.submitted_at, now),
+        created_at=now,
+        updated_at=now,
+    )
+    await repository.add(session, response)
+    return response
+
+
+async def get(session: AsyncSession, project_id: uuid.UUID, response_id: uuid.UUID) -> Response:
+    response = await repository.get(session, project_id, response_id)
+    if response is None:
+        raise ResponseNotFound(response_id)
+    return response
+
+
+async def update(
+    session: AsyncSession, project_id: uuid.UUID, response_id: uuid.UUID, data: ResponseUpdate
+) -> Response:
+    changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        raise InvalidInput("Send a new score, a new comment, or both.")
+    if "score" in changes and changes["score"] is None:
+        raise InvalidInput(
+            "score cannot be null; delete the response instead.",
+            errors=[{"pointer": "#/score", "detail": "cannot be null"}],
+        )
+    response = await repository.get(session, project_id, response_id, lock=True)
+    if response is None:
+        raise ResponseNotFound(response_id)
+    if "score" in changes:
+        survey = await surveys.get(session, project_id, response.survey_id, lock="share")
+        assert survey is not None  # a response's survey is never deleted
+        check_score(survey, changes["score"])
+        response.score = changes["score"]
+    if "comment" in changes:
+        response.comment = changes["comment"]
+    response.updated_at = utcnow()
+    await session.flush()
+    return response
+
+
+async def delete(session: AsyncSession, project_id: uuid.UUID, response_id: uuid.UUID) -> None:
+    response = await repository.get(session, project_id, response_id, lock=True)
+    if response is None:
+        raise ResponseNotFound(response_id)
+    now = utcnow()
+    for field, value in ERASED.items():
+        setattr(response, field, value)
+    response.deleted_at = response.updated_at = now
+    await session.flush()
+
+
+async def erase_customer(session: AsyncSession, project_id: uuid.UUID, customer_id: str) -> int:
+    return await repository.erase_customer(session, project_id, customer_id, utcnow())
+
+
+async def list_page(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    filters: ResponseFilter,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> ResponsePage:
+    after = None
+    if cursor:
+        when, last_id = decode_cursor(cursor, with_time=True)
+        assert when is not None
+        after = (when, last_id)
+    check_range(filters.submitted_from, filters.submitted_to)
+    rows = await repository.list_page(session, project_id, filters, after=after, limit=limit + 1)
+    page = rows[:limit]
+    last = page[-1] if page else None
+    return ResponsePage.model_validate(
+        {
+            "data": [to_out(r) for r in page],
+            "next_cursor": encode_cursor(t=last.updated_at.isoformat(), id=last.id)
+            if last
+            else cursor,
+            "has_more": len(rows) > limit,
+        }
+    )
+
+
+def to_out(response: Response) -> dict:
+    return {
+        "id": response.id,
+        "survey_id": response.survey_id,
+        "score": response.score,
+        "comment": response.comment,
+        "customer_id": response.customer_id,
+        "segment": response.segment,
+        "touchpoint": response.touchpoint,
+        "channel": response.channel,
+        "locale": response.locale,
+        "attributes": response.attributes,
+        "submitted_at": response.submitted_at,
+        "created_at": response.created_at,
+        "updated_at": response.updated_at,
+        "deleted": response.deleted_at is not None,
+    }

@@ -1,0 +1,108 @@
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Query
+from starlette.responses import Response as HttpResponse
+
+from app.auth.dependencies import SessionDep, require
+from app.auth.service import Principal
+from app.errors import InvalidInput
+from app.responses.schemas import Channel
+from app.scores import csv, service
+from app.scores.schemas import ScoreReport
+from app.validation import Label, Locale
+
+router = APIRouter(tags=["scores"])
+
+Interval = Literal["none", "day", "week", "month", "quarter", "year"]
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [part.strip() for v in values or [] for part in v.split(",") if part.strip()]
+
+
+def _attribute_filters(values: list[str] | None) -> dict[str, list[str]]:
+    equals: dict[str, list[str]] = {}
+    for value in values or []:
+        key, sep, wanted = value.partition(":")
+        if not sep or not key.isidentifier() or not key.isascii() or "\x00" in wanted:
+            raise InvalidInput(
+                f"attribute filters look like 'plan:pro', not {value!r}.",
+                errors=[{"parameter": "attribute", "in": "query", "detail": "expected key:value"}],
+            )
+        equals.setdefault(f"attributes.{key}", []).append(wanted)
+    return equals
+
+
+@router.get(
+    "/v1/scores",
+    response_model=ScoreReport,
+    response_model_exclude_unset=True,
+    operation_id="getScores",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def get_scores(
+    session: SessionDep,
+    caller: Annotated[Principal, Depends(require("scores:read"))],
+    survey_id: Annotated[
+        list[uuid.UUID],
+        Query(min_length=1, max_length=100, description="One or more surveys of one scale."),
+    ],
+    group_by: Annotated[
+        list[str] | None,
+        Query(
+            description="segment, touchpoint, channel, locale, survey or attributes.<key>; "
+            "repeat the parameter or separate with commas."
+        ),
+    ] = None,
+    interval: Interval = "none",
+    tz: Annotated[str, Query(max_length=64, description="IANA time zone of the buckets.")] = "UTC",
+    from_: Annotated[
+        str | None,
+        Query(alias="from", description="Inclusive; a date means local midnight in `tz`."),
+    ] = None,
+    to: Annotated[str | None, Query(description="Exclusive; same forms as `from`.")] = None,
+    segment: Annotated[list[Label] | None, Query()] = None,
+    touchpoint: Annotated[list[Label] | None, Query()] = None,
+    channel: Annotated[list[Channel] | None, Query()] = None,
+    locale: Annotated[list[Locale] | None, Query()] = None,
+    attribute: Annotated[
+        list[str] | None, Query(description="Attribute filter `key:value`; repeatable.")
+    ] = None,
+    min_n: Annotated[int, Query(ge=1, le=1_000_000)] = 30,
+    format: Literal["json", "csv"] | None = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+):
+    equals = {
+        name: values
+        for name, values in (
+            ("segment", segment),
+            ("touchpoint", touchpoint),
+            ("channel", channel),
+            ("locale", locale),
+        )
+        if values
+    }
+    equals.update(_attribute_filters(attribute))
+    report = await service.compute(
+        session,
+        caller.project_id,
+        service.ScoreParams(
+            survey_ids=survey_id,
+            group_by=_split(group_by),
+            interval=interval,
+            tz=tz,
+            start=from_,
+            end=to,
+            equals=equals,
+            min_n=min_n,
+        ),
+    )
+    wants_csv = format == "csv" or (format is None and "text/csv" in (accept or ""))
+    if wants_csv:
+        return HttpResponse(
+            csv.to_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'inline; filename="scores.csv"'},
+        )
+    return report

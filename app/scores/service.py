@@ -1,0 +1,158 @@
+"""Scores: validate the question asked, count answers in one query, then do the math."""
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import SLOT_SECONDS, utcnow
+from app.errors import InvalidInput
+from app.scores import buckets, stats
+from app.scores.repository import CountQuery, count_scores
+from app.scores.schemas import KIND_FIELDS, ScoreReport, ScoreRow
+from app.surveys import repository as surveys
+from app.surveys.service import SurveyNotFound
+from app.timeparams import check_range, parse_time, parse_zone
+
+DIMENSIONS = ("segment", "touchpoint", "channel", "locale", "survey")
+ATTRIBUTE = re.compile(r"^attributes\.[A-Za-z_][A-Za-z0-9_]{0,63}$")
+MAX_ROWS = 50_000
+
+
+@dataclass
+class ScoreParams:
+    survey_ids: list[uuid.UUID]
+    group_by: list[str] = field(default_factory=list)
+    interval: str = "none"
+    tz: str = "UTC"
+    start: str | None = None
+    end: str | None = None
+    equals: dict[str, list[str]] = field(default_factory=dict)
+    min_n: int = 30
+
+
+def _check_group_by(names: list[str]) -> None:
+    bad = [n for n in names if n not in DIMENSIONS and not ATTRIBUTE.match(n)]
+    if bad:
+        raise InvalidInput(
+            f"Cannot group by {', '.join(repr(b) for b in bad)}. Use any of "
+            f"{', '.join(DIMENSIONS)} or attributes.<key>.",
+            errors=[{"parameter": "group_by", "in": "query", "detail": f"unknown: {b}"} for b in bad],
+        )
+    if len(set(names)) != len(names):
+        raise InvalidInput(
+            "Each group_by dimension may appear once.",
+            errors=[{"parameter": "group_by", "in": "query", "detail": "repeated dimension"}],
+        )
+
+
+async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) -> ScoreReport:
+    _check_group_by(p.group_by)
+    zone = parse_zone(p.tz)
+    start, end = parse_time(p.start, "from", zone), parse_time(p.end, "to", zone)
+    check_range(start, end)
+
+    found = {s.id: s for s in await surveys.get_many(session, project_id, p.survey_ids)}
+    for survey_id in p.survey_ids:
+        if survey_id not in found:
+            raise SurveyNotFound(survey_id)
+    scales = {(s.kind, s.scale_min, s.scale_max) for s in found.values()}
+    if len(scales) > 1:
+        listed = ", ".join(f"{k.upper()} {lo}-{hi}" for k, lo, hi in sorted(scales))
+        raise InvalidInput(
+            f"Scores cannot combine surveys of different kinds or scales ({listed}).",
+            slug="mixed-scales",
+            title="Surveys have different scales",
+        )
+    kind, scale_min, scale_max = scales.pop()
+
+    counts = await count_scores(
+        session,
+        CountQuery(
+            project_id=project_id,
+            survey_ids=list(found),
+            dimensions=p.group_by,
+            with_slot=p.interval != "none",
+            start=start,
+            end=end,
+            equals=p.equals,
+        ),
+    )
+    width = scale_max - scale_min + 1
+    groups: dict[tuple[str | None, ...], dict[date | None, list[int]]] = {}
+    slot_buckets: dict[int, date] = {}
+    for *dims, slot, score, count in counts:
+        key = tuple(None if v is None else str(v) for v in dims)
+        bucket = None
+        if slot is not None:
+            bucket = slot_buckets.get(slot)
+            if bucket is None:
+                instant = buckets.slot_start(slot, SLOT_SECONDS)
+                bucket = slot_buckets[slot] = buckets.instant_bucket(instant, p.interval, zone)
+        distribution = groups.setdefault(key, {}).setdefault(bucket, [0] * width)
+        distribution[score - scale_min] += count
+
+    if not p.group_by and not groups:
+        groups[()] = {}
+    series = _bucket_series(p.interval, zone, start, end, groups)
+    if len(groups) * len(series) > MAX_ROWS:
+        raise InvalidInput(
+            f"That would return {len(groups) * len(series)} rows (at most {MAX_ROWS}); "
+            "use a coarser interval, a shorter range or fewer dimensions.",
+            slug="too-many-rows",
+            title="Result too large",
+        )
+
+    rows = []
+    for key in sorted(groups, key=lambda k: [(v is None, v or "") for v in k]):
+        by_bucket = groups[key]
+        previous: list[int] | None = None
+        for bucket in series:
+            distribution = by_bucket.get(bucket, [0] * width)
+            row: dict[str, Any] = {"group": dict(zip(p.group_by, key, strict=True))}
+            if bucket is not None:
+                row["bucket"] = bucket
+            summary = stats.summarize(kind, scale_min, scale_max, distribution)
+            row.update(n=summary["n"], distribution=summary["distribution"])
+            row["low_sample"] = summary["n"] < p.min_n
+            row.update({name: summary[name] for name in KIND_FIELDS[kind]})
+            if bucket is not None:
+                row["change"] = (
+                    stats.change(kind, scale_min, scale_max, previous, distribution)
+                    if previous is not None
+                    else None
+                )
+            previous = distribution
+            rows.append(ScoreRow(**row))
+    return ScoreReport(
+        kind=kind,
+        scale_min=scale_min,
+        scale_max=scale_max,
+        survey_ids=p.survey_ids,
+        group_by=p.group_by,
+        interval=p.interval,
+        tz=p.tz,
+        min_n=p.min_n,
+        rows=rows,
+    )
+
+
+def _bucket_series(interval, zone, start, end, groups) -> list[date | None]:
+    """Every bucket of the range, empty ones included, so each group is a full time series."""
+    if interval == "none":
+        return [None]
+    seen = [b for by_bucket in groups.values() for b in by_bucket]
+    if start is not None:
+        first = buckets.instant_bucket(start, interval, zone)
+    elif seen:
+        first = min(seen)
+    else:
+        return []
+    if end is not None:
+        last = buckets.instant_bucket(end - timedelta(microseconds=1), interval, zone)
+    else:
+        last = max(seen, default=buckets.instant_bucket(utcnow(), interval, zone))
+    return buckets.buckets_between(first, last, interval)  # type: ignore[return-value]

@@ -1,0 +1,78 @@
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.validation import STRICT, Label, Locale, Name, Text
+
+Kind = Literal["nps", "csat", "ces"]
+Status = Literal["active", "paused", "archived"]
+
+
+class LocalizedTexts(BaseModel):
+    """What respondents read in one locale; anything left out falls back to the default."""
+
+    model_config = STRICT
+
+    question: Text | None = None
+    follow_up_question: Text | None = None
+    low_label: Text | None = Field(None, description='Label of the lowest score ("Not likely").')
+    high_label: Text | None = Field(None, description='Label of the highest score ("Very likely").')
+
+
+class SurveyCreate(BaseModel):
+    model_config = STRICT
+
+    name: Name
+    kind: Kind
+    scale_max: int | None = Field(
+        None,
+        description="Highest score. NPS: 10 only. CSAT: 3, 5 (default), 7 or 10. "
+        "CES: 5 or 7 (default). The lowest score is 0 for NPS and 1 otherwise.",
+    )
+    question: Text | None = Field(None, description="Defaults to the standard question.")
+    follow_up_question: Text | None = None
+    default_touchpoint: Label | None = Field(
+        None, description="Touchpoint of answers that do not name one."
+    )
+    texts: dict[Locale, LocalizedTexts] = Field(
+        default_factory=dict, description="Per-locale texts, keyed by locale (`de`, `pt-BR`)."
+    )
+    status: Literal["active", "paused"] = "active"
+
+
+class SurveyUpdate(BaseModel):
+    model_config = STRICT
+
+    name: Name | None = None
+    kind: Kind | None = None
+    scale_max: int | None = None
+    question: Text | None = None
+    follow_up_question: Text | None = None
+    default_touchpoint: Label | None = None
+    texts: dict[Locale, LocalizedTexts] | None = None
+    status: Status | None = None
+
+
+class SurveyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    kind: Kind
+    scale_min: int
+    scale_max: int
+    question: str
+    follow_up_question: str | None
+    default_touchpoint: str | None
+    texts: dict[str, LocalizedTexts]
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+
+
+class SurveyPage(BaseModel):
+    data: list[SurveyOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page.")
+    has_more: bool

@@ -1,0 +1,123 @@
+"""Test set-up: a real database (SQLite file, or PostgreSQL from TEST_DATABASE_URL) whose
+schema is built by the migrations, and the app called through httpx as clients call it.
+
+Tests are isolated by project: each `api` fixture gets a fresh project and admin key, so no
+test sees another's data and nothing needs cleaning between tests."""
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+_tmp = tempfile.mkdtemp(prefix="sentio-test-")
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{_tmp}/test.db"
+os.environ["SENTIO_DATABASE_URL"] = DATABASE_URL
+os.environ.setdefault("SENTIO_LOG_LEVEL", "warning")
+
+import httpx  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from app.auth.service import create_key  # noqa: E402
+from app.db import get_engine, is_sqlite, sessionmaker  # noqa: E402
+from app.main import create_app  # noqa: E402
+from app.migrate import upgrade  # noqa: E402
+from app.models import Project  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def database() -> AsyncIterator[None]:
+    engine = get_engine()
+    if not is_sqlite(DATABASE_URL):
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    await upgrade(engine)
+    yield
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app():
+    return create_app()
+
+
+@pytest.fixture(scope="session")
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+async def new_project(name: str = "test") -> uuid.UUID:
+    async with sessionmaker()() as session, session.begin():
+        project = Project(name=name)
+        session.add(project)
+        await session.flush()
+        return project.id
+
+
+async def new_key(project_id: uuid.UUID, *scopes: str) -> str:
+    async with sessionmaker()() as session, session.begin():
+        _key, secret = await create_key(session, list(scopes), project_id=project_id)
+        return secret
+
+
+class Api:
+    """An httpx client bound to one project's key."""
+
+    def __init__(self, client: httpx.AsyncClient, project_id: uuid.UUID, key: str) -> None:
+        self.client = client
+        self.project_id = project_id
+        self.key = key
+        self.headers = {"Authorization": f"Bearer {key}"}
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return await self.client.request(method, url, headers=headers, **kwargs)
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", url, **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", url, **kwargs)
+
+    async def patch(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("PATCH", url, **kwargs)
+
+    async def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("DELETE", url, **kwargs)
+
+    async def survey(self, **fields: Any) -> dict[str, Any]:
+        body = {"name": "Test survey", "kind": "nps", **fields}
+        r = await self.post("/v1/surveys", json=body)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    async def answer(self, survey_id: str, score: int, **fields: Any) -> dict[str, Any]:
+        r = await self.post(f"/v1/surveys/{survey_id}/responses", json={"score": score, **fields})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    async def with_scopes(self, *scopes: str) -> "Api":
+        return Api(self.client, self.project_id, await new_key(self.project_id, *scopes))
+
+
+@pytest.fixture
+async def api(client: httpx.AsyncClient) -> Api:
+    project_id = await new_project()
+    return Api(client, project_id, await new_key(project_id, "admin"))
+
+
+def assert_problem(response: httpx.Response, status: int, slug: str | None = None) -> dict:
+    """An RFC 9457 problem with this status (and type)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"] and body["detail"] and body["type"]
+    if slug:
+        assert body["type"] == f"/problems/{slug}", body
+    return body
