@@ -30,7 +30,7 @@ async def upgrade(engine: AsyncEngine) -> None:
     def run(connection) -> None:  # type: ignore[no-untyped-def]
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
     async with engine.begin() as connection:
         await connection.run_sync(run)
