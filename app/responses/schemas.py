@@ -36,7 +36,9 @@ class ResponseCreate(BaseModel):
     locale: Locale | None = None
     attributes: Attributes | None = None
     submitted_at: AwareDatetime | None = Field(
-        None, description="When the answer was given (imports); never in the future."
+        None,
+        strict=False,  # ISO 8601 text from JSON; still refused without a UTC offset
+        description="When the answer was given (imports); with an offset; never in the future.",
     )
 
 

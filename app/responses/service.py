@@ -2,7 +2,7 @@
 an edited answer counts once with its latest score, deletes leave tombstones."""
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,9 @@ from app.responses.schemas import ResponseCreate, ResponsePage, ResponseUpdate
 from app.surveys import repository as surveys
 from app.surveys.service import SurveyNotFound
 from app.timeparams import check_range
+
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ResponseNotFound(NotFound):
@@ -47,6 +50,11 @@ def check_accepting(survey: Survey) -> None:
 def check_submitted_at(submitted_at: datetime | None, now: datetime) -> datetime:
     if submitted_at is None:
         return now
+    if submitted_at < EARLIEST:
+        raise InvalidInput(
+            "submitted_at is before 1970; send the real time of the answer.",
+            errors=[{"pointer": "#/submitted_at", "detail": "must not be before 1970"}],
+        )
     if submitted_at > now:
         raise InvalidInput(
             "submitted_at is in the future; leave it out for answers given now.",
