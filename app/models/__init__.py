@@ -2,8 +2,22 @@
 
 from app.models.api_key import ApiKey
 from app.models.base import Base
+from app.models.idempotency import IdempotencyRecord
 from app.models.project import DEFAULT_PROJECT_ID, Project
 from app.models.response import Response
 from app.models.survey import Survey
+from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
-__all__ = ["DEFAULT_PROJECT_ID", "ApiKey", "Base", "Project", "Response", "Survey"]
+__all__ = [
+    "DEFAULT_PROJECT_ID",
+    "ApiKey",
+    "Base",
+    "IdempotencyRecord",
+    "Project",
+    "Response",
+    "Survey",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+]
