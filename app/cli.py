@@ -1,4 +1,4 @@
-"""The `sentio` command: serve, migrate, create-api-key."""
+"""The `sentio` command: serve, migrate, create-api-key, openapi."""
 
 import argparse
 import asyncio
@@ -86,6 +86,14 @@ def cmd_create_api_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_openapi(_args: argparse.Namespace) -> int:
+    from app.main import create_app
+    from app.openapi import render
+
+    sys.stdout.write(render(create_app()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sentio", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -98,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     migrate.set_defaults(func=cmd_migrate)
+
+    openapi = sub.add_parser("openapi", help="print the OpenAPI document (YAML)")
+    openapi.set_defaults(func=cmd_openapi)
 
     create = sub.add_parser("create-api-key", help="create an API key and print its secret")
     create.add_argument(
