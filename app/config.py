@@ -28,6 +28,12 @@ class Settings(BaseSettings):
         20, description="On SIGTERM, how long in-flight requests may take to finish."
     )
     log_level: str = Field("info", description="Log level of the service.")
+    idempotency_ttl_hours: int = Field(
+        24, ge=1, description="How long a stored Idempotency-Key outcome is replayed."
+    )
+    idempotency_cleanup_seconds: float = Field(
+        300, ge=0, description="How often each worker deletes expired idempotency keys (0: never)."
+    )
 
 
 @lru_cache

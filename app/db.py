@@ -4,9 +4,14 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Text, case, cast, event, func, literal_column
+from sqlalchemy import BigInteger, Text, case, cast, event, func, literal_column, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.config import Settings, get_settings
@@ -96,6 +101,17 @@ async def get_session() -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+async def try_transaction_lock(session: AsyncSession, lock_id: int) -> bool:
+    """Take a lock held until the session's transaction ends, without waiting.
+
+    PostgreSQL uses a transaction-level advisory lock (`lock_id` is a signed 64-bit number).
+    SQLite needs none: every transaction there starts with BEGIN IMMEDIATE, so writers
+    already run one at a time."""
+    if session.bind.dialect.name == "sqlite":
+        return True
+    return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(lock_id))))
 
 
 def utcnow() -> datetime:

@@ -1,5 +1,6 @@
 """The ASGI application: routers, error handlers, middleware."""
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -9,6 +10,7 @@ from app import problems
 from app.config import get_settings
 from app.db import dispose_engine, get_engine
 from app.health.router import router as health_router
+from app.idempotency.cleanup import purge_periodically
 from app.middleware import RequestGuard
 from app.responses.router import router as responses_router
 from app.scores.router import router as scores_router
@@ -26,7 +28,11 @@ Every `/v1` call needs `Authorization: Bearer <API key>`. Errors are RFC 9457
 @asynccontextmanager
 async def lifespan(_app: FastAPI):
     get_engine()
+    interval = get_settings().idempotency_cleanup_seconds
+    purger = asyncio.create_task(purge_periodically(interval)) if interval else None
     yield
+    if purger is not None:
+        purger.cancel()
     await dispose_engine()
 
 

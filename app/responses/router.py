@@ -6,6 +6,7 @@ from starlette.responses import Response as HttpResponse
 
 from app.auth.dependencies import SessionDep, require
 from app.auth.service import Principal
+from app.idempotency.dependencies import Idempotent
 from app.responses import service
 from app.responses.repository import ResponseFilter
 from app.responses.schemas import (
@@ -33,9 +34,16 @@ Writer = Annotated[Principal, Depends(require("responses:write"))]
     operation_id="createResponse",
 )
 async def create_response(
-    survey_id: uuid.UUID, body: ResponseCreate, session: SessionDep, caller: Writer
+    survey_id: uuid.UUID,
+    body: ResponseCreate,
+    session: SessionDep,
+    caller: Writer,
+    idem: Idempotent,
 ):
-    return service.to_out(await service.create(session, caller.project_id, survey_id, body))
+    async def create():
+        return service.to_out(await service.create(session, caller.project_id, survey_id, body))
+
+    return await idem.run(str(caller.key_id), create)
 
 
 @router.get("/v1/responses", response_model=ResponsePage, operation_id="listResponses")
@@ -71,9 +79,7 @@ async def list_responses(
         updated_since=parse_time(updated_since, "updated_since"),
         include_deleted=include_deleted,
     )
-    return await service.list_page(
-        session, caller.project_id, filters, cursor=cursor, limit=limit
-    )
+    return await service.list_page(session, caller.project_id, filters, cursor=cursor, limit=limit)
 
 
 @router.get("/v1/responses/{response_id}", response_model=ResponseOut, operation_id="getResponse")
@@ -97,8 +103,14 @@ async def delete_response(response_id: uuid.UUID, session: SessionDep, caller: W
 
 
 @router.post("/v1/erasures", response_model=ErasureResult, operation_id="eraseCustomer")
-async def erase_customer(body: ErasureRequest, session: SessionDep, caller: Writer):
+async def erase_customer(
+    body: ErasureRequest, session: SessionDep, caller: Writer, idem: Idempotent
+):
     """Erase every response of one customer (privacy erasure): answers and comments are
     removed and no longer count anywhere; tombstones keep only ids and times."""
-    erased = await service.erase_customer(session, caller.project_id, body.customer_id)
-    return ErasureResult(customer_id=body.customer_id, erased=erased)
+
+    async def erase():
+        erased = await service.erase_customer(session, caller.project_id, body.customer_id)
+        return ErasureResult(customer_id=body.customer_id, erased=erased)
+
+    return await idem.run(str(caller.key_id), erase)

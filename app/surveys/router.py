@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Query
 
 from app.auth.dependencies import SessionDep, require
 from app.auth.service import Principal
+from app.idempotency.dependencies import Idempotent
 from app.surveys import service
 from app.surveys.schemas import Status, SurveyCreate, SurveyOut, SurveyPage, SurveyUpdate
 from app.validation import Limit
@@ -16,8 +17,10 @@ Writer = Annotated[Principal, Depends(require("surveys:write"))]
 
 
 @router.post("", status_code=201, response_model=SurveyOut, operation_id="createSurvey")
-async def create_survey(body: SurveyCreate, session: SessionDep, caller: Writer):
-    return await service.create(session, caller.project_id, body)
+async def create_survey(body: SurveyCreate, session: SessionDep, caller: Writer, idem: Idempotent):
+    return await idem.run(
+        str(caller.key_id), lambda: service.create(session, caller.project_id, body)
+    )
 
 
 @router.get("", response_model=SurveyPage, operation_id="listSurveys")

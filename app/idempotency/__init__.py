@@ -1,0 +1,1 @@
+"""Idempotency keys (IETF httpapi Idempotency-Key draft) for every create POST."""

@@ -1,0 +1,135 @@
+"""Idempotency-Key rules, after the IETF httpapi Idempotency-Key draft.
+
+The first request with a key runs; its status and body are stored in the same transaction as
+the change it made, so a committed change always has its stored outcome and a rolled-back one
+never does. A retry with the same key and the same request gets the stored outcome again; the
+same key with a different request is refused (422); the same key while the first request is
+still running is refused (409) and may be retried.
+
+Only successful outcomes are stored: a request that fails changes nothing, so its retry simply
+runs again."""
+
+import hashlib
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import try_transaction_lock, utcnow
+from app.errors import Conflict, InvalidInput
+from app.idempotency import repository
+from app.models import IdempotencyRecord
+
+KEY_PATTERN = re.compile(r"[!-~]{1,255}")
+"""Visible ASCII; a structured-header string (`"…"`) is unquoted first."""
+
+
+class IdempotencyKeyInUse(Conflict):
+    slug = "idempotency-key-in-use"
+    title = "A request with this Idempotency-Key is still being processed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+            headers={"Retry-After": "1"},
+        )
+
+
+class IdempotencyKeyReused(InvalidInput):
+    slug = "idempotency-key-reused"
+    title = "Idempotency-Key reused for a different request"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was already used for a different request body or URL; "
+            "use a new key for a new request."
+        )
+
+
+class InvalidIdempotencyKey(InvalidInput):
+    slug = "invalid-idempotency-key"
+    title = "Invalid Idempotency-Key"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters, e.g. a UUID.",
+            errors=[{"parameter": "Idempotency-Key", "in": "header", "detail": "invalid"}],
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int
+    body: Any
+    replayed: bool
+
+
+def parse_key(header: str) -> str:
+    key = header.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':
+        key = key[1:-1]
+    if not KEY_PATTERN.fullmatch(key):
+        raise InvalidIdempotencyKey()
+    return key
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """The same request gives the same fingerprint, however its JSON is spaced or ordered."""
+    try:
+        canonical = json.dumps(
+            json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+    except ValueError:
+        canonical = body.hex()
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+def lock_id(scope: str, route: str, key: str) -> int:
+    digest = hashlib.sha256(f"{scope}\n{route}\n{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+async def run(
+    session: AsyncSession,
+    *,
+    scope: str,
+    route: str,
+    key: str,
+    request_fingerprint: str,
+    ttl: timedelta,
+    status_code: int,
+    create: Callable[[], Awaitable[Any]],
+    serialize: Callable[[Any], Any],
+    now: datetime | None = None,
+) -> Outcome:
+    if not await try_transaction_lock(session, lock_id(scope, route, key)):
+        raise IdempotencyKeyInUse()
+    now = now or utcnow()
+    stored = await repository.get(session, scope, route, key)
+    if stored is not None and stored.expires_at <= now:
+        await repository.remove(session, stored)
+        stored = None
+    if stored is not None:
+        if stored.fingerprint != request_fingerprint:
+            raise IdempotencyKeyReused()
+        return Outcome(stored.status_code, stored.body, replayed=True)
+
+    body = serialize(await create())
+    await repository.add(
+        session,
+        IdempotencyRecord(
+            scope=scope,
+            route=route,
+            key=key,
+            fingerprint=request_fingerprint,
+            status_code=status_code,
+            body=body,
+            created_at=now,
+            expires_at=now + ttl,
+        ),
+    )
+    return Outcome(status_code, body, replayed=False)
