@@ -60,8 +60,9 @@ def install(app: FastAPI) -> None:
             )
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(
-                Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-                .pop("$defs", {})
+                Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop(
+                    "$defs", {}
+                )
             )
             components["Problem"] = Problem.model_json_schema(
                 ref_template="#/components/schemas/{model}"

@@ -12,10 +12,6 @@ def test_checked_in_openapi_is_current(app):
 
 
 def test_operation_ids_are_unique_and_readable(app):
-    ids = [
-        op["operationId"]
-        for path in app.openapi()["paths"].values()
-        for op in path.values()
-    ]
+    ids = [op["operationId"] for path in app.openapi()["paths"].values() for op in path.values()]
     assert len(ids) == len(set(ids))
     assert all(i[0].islower() and "_" not in i for i in ids), ids

@@ -12,8 +12,14 @@ async def scores(api, survey_id, **params):
 async def test_create_and_read_back(api):
     survey = await api.survey(kind="csat", default_touchpoint="checkout")
     created = await api.answer(
-        survey["id"], 4, comment="Quick and easy", customer_id="cus_1", segment="smb",
-        channel="email", locale="de-DE", attributes={"plan": "pro", "seats": 12, "trial": False},
+        survey["id"],
+        4,
+        comment="Quick and easy",
+        customer_id="cus_1",
+        segment="smb",
+        channel="email",
+        locale="de-DE",
+        attributes={"plan": "pro", "seats": 12, "trial": False},
     )
     assert created["touchpoint"] == "checkout"  # the survey's default
     fetched = (await api.get(f"/v1/responses/{created['id']}")).json()
@@ -28,11 +34,14 @@ async def test_history_import_keeps_submitted_at(api):
     created = await api.answer(survey["id"], 9, submitted_at=when)
     assert datetime.fromisoformat(created["submitted_at"]) == datetime.fromisoformat(when)
     future = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
-    r = await api.post(f"/v1/surveys/{survey['id']}/responses",
-                       json={"score": 9, "submitted_at": future})
+    r = await api.post(
+        f"/v1/surveys/{survey['id']}/responses", json={"score": 9, "submitted_at": future}
+    )
     assert assert_problem(r, 422)["errors"][0]["pointer"] == "#/submitted_at"
-    r = await api.post(f"/v1/surveys/{survey['id']}/responses",
-                       json={"score": 9, "submitted_at": "2025-03-30T00:30:00"})
+    r = await api.post(
+        f"/v1/surveys/{survey['id']}/responses",
+        json={"score": 9, "submitted_at": "2025-03-30T00:30:00"},
+    )
     assert_problem(r, 422)  # no offset: ambiguous
 
 
@@ -57,8 +66,9 @@ async def test_bad_bodies(api):
     url = f"/v1/surveys/{survey['id']}/responses"
     r = await api.post(url, content=b'{"score": 9,', headers={"Content-Type": "application/json"})
     assert_problem(r, 400, "malformed-json")
-    r = await api.post(url, content=b"score=9",
-                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = await api.post(
+        url, content=b"score=9", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert_problem(r, 415, "unsupported-media-type")
     r = await api.post(url, content=b"{}", headers={"Content-Type": "text/plain"})
     assert_problem(r, 415)
@@ -89,18 +99,25 @@ async def test_bad_bodies(api):
     ):
         assert_problem(await api.post(url, json=body), 422, "validation-error")
     # A lone surrogate, sent as a JSON escape.
-    r = await api.post(url, content=b'{"score": 9, "comment": "a\\ud800b"}',
-                       headers={"Content-Type": "application/json"})
+    r = await api.post(
+        url,
+        content=b'{"score": 9, "comment": "a\\ud800b"}',
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code in (400, 422), r.text
-    r = await api.post(url, content=b'{"score": 9, "attributes": {"x": NaN}}',
-                       headers={"Content-Type": "application/json"})
+    r = await api.post(
+        url,
+        content=b'{"score": 9, "attributes": {"x": NaN}}',
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code in (400, 422), r.text
     assert (await api.get("/v1/responses")).json()["data"] == []
 
 
 async def test_unknown_paused_archived_surveys(api):
-    r = await api.post("/v1/surveys/00000000-0000-7000-8000-00000000beef/responses",
-                       json={"score": 9})
+    r = await api.post(
+        "/v1/surveys/00000000-0000-7000-8000-00000000beef/responses", json={"score": 9}
+    )
     assert_problem(r, 404, "survey-not-found")
     survey = await api.survey()
     await api.patch(f"/v1/surveys/{survey['id']}", json={"status": "paused"})
@@ -164,10 +181,24 @@ async def test_erase_customer(api):
 async def test_list_filters(api):
     survey = await api.survey()
     other = await api.survey()
-    a = await api.answer(survey["id"], 9, segment="smb", touchpoint="checkout", channel="web",
-                         customer_id="c1", submitted_at="2026-01-10T12:00:00Z")
-    b = await api.answer(survey["id"], 5, segment="enterprise", touchpoint="support",
-                         channel="email", customer_id="c2", submitted_at="2026-02-10T12:00:00Z")
+    a = await api.answer(
+        survey["id"],
+        9,
+        segment="smb",
+        touchpoint="checkout",
+        channel="web",
+        customer_id="c1",
+        submitted_at="2026-01-10T12:00:00Z",
+    )
+    b = await api.answer(
+        survey["id"],
+        5,
+        segment="enterprise",
+        touchpoint="support",
+        channel="email",
+        customer_id="c2",
+        submitted_at="2026-02-10T12:00:00Z",
+    )
     c = await api.answer(other["id"], 7, segment="smb", channel="web")
 
     async def ids(**params):
@@ -181,13 +212,16 @@ async def test_list_filters(api):
     assert await ids(channel="email") == {b["id"]}
     assert await ids(customer_id="c1") == {a["id"]}
     assert await ids(survey_id=survey["id"], **{"from": "2026-02-01", "to": "2026-03-01"}) == {
-        b["id"]}
-    assert_problem(await api.get("/v1/responses", params={"from": "2026-03-01",
-                                                          "to": "2026-02-01"}), 422)
+        b["id"]
+    }
+    assert_problem(
+        await api.get("/v1/responses", params={"from": "2026-03-01", "to": "2026-02-01"}), 422
+    )
     assert_problem(await api.get("/v1/responses", params={"from": "yesterday"}), 422)
     assert_problem(await api.get("/v1/responses", params={"limit": 1001}), 422)
-    assert_problem(await api.get("/v1/responses", params={"cursor": "bm90IGpzb24"}), 400,
-                   "invalid-cursor")
+    assert_problem(
+        await api.get("/v1/responses", params={"cursor": "bm90IGpzb24"}), 400, "invalid-cursor"
+    )
 
 
 async def test_incremental_sync_by_last_change(api):
@@ -207,14 +241,16 @@ async def test_incremental_sync_by_last_change(api):
     await api.patch(f"/v1/responses/{first[1]['id']}", json={"score": 9})
     new = await api.answer(survey["id"], 8)
     await api.delete(f"/v1/responses/{first[3]['id']}")
-    page = (await api.get("/v1/responses",
-                          params={"cursor": cursor, "include_deleted": True})).json()
+    page = (
+        await api.get("/v1/responses", params={"cursor": cursor, "include_deleted": True})
+    ).json()
     assert [x["id"] for x in page["data"]] == [first[1]["id"], new["id"], first[3]["id"]]
     assert [x["deleted"] for x in page["data"]] == [False, False, True]
     assert page["data"][0]["score"] == 9
     since = page["data"][1]["updated_at"]
-    page = (await api.get("/v1/responses",
-                          params={"updated_since": since, "include_deleted": True})).json()
+    page = (
+        await api.get("/v1/responses", params={"updated_since": since, "include_deleted": True})
+    ).json()
     assert [x["id"] for x in page["data"]] == [new["id"], first[3]["id"]]
 
 

@@ -117,13 +117,22 @@ async def test_vector_no_responses(api):
 async def test_group_by_segment_touchpoint_and_attribute(api):
     survey = await api.survey(kind="nps", default_touchpoint="checkout")
     await seed(api, survey["id"], {10: 2, 0: 1}, segment="smb", attributes={"plan": "pro"})
-    await seed(api, survey["id"], {8: 1}, segment="smb", touchpoint="chat",
-               attributes={"plan": "free", "trial": True})
+    await seed(
+        api,
+        survey["id"],
+        {8: 1},
+        segment="smb",
+        touchpoint="chat",
+        attributes={"plan": "free", "trial": True},
+    )
     await seed(api, survey["id"], {9: 1})
     rows = await score_rows(api, survey["id"], group_by="segment,touchpoint")
     got = {(r["group"]["segment"], r["group"]["touchpoint"]): (r["n"], r["nps"]) for r in rows}
-    assert got == {("smb", "checkout"): (3, pytest.approx(100 / 3)),
-                   ("smb", "chat"): (1, 0.0), (None, "checkout"): (1, 100.0)}
+    assert got == {
+        ("smb", "checkout"): (3, pytest.approx(100 / 3)),
+        ("smb", "chat"): (1, 0.0),
+        (None, "checkout"): (1, 100.0),
+    }
     rows = await score_rows(api, survey["id"], group_by="attributes.plan")
     assert {r["group"]["attributes.plan"]: r["n"] for r in rows} == {"pro": 3, "free": 1, None: 1}
     rows = await score_rows(api, survey["id"], group_by="attributes.trial")
@@ -165,11 +174,19 @@ async def test_daily_buckets_across_daylight_saving(api):
         await api.answer(survey["id"], score, submitted_at=when)
     rows = await score_rows(api, survey["id"], interval="day", tz="Europe/Berlin")
     assert [(r["bucket"], r["n"]) for r in rows] == [
-        ("2026-03-28", 1), ("2026-03-29", 2), ("2026-03-30", 1)]
+        ("2026-03-28", 1),
+        ("2026-03-29", 2),
+        ("2026-03-30", 1),
+    ]
     rows = await score_rows(api, survey["id"], interval="day", tz="UTC")
     assert [(r["bucket"], r["n"]) for r in rows] == [("2026-03-28", 2), ("2026-03-29", 2)]
-    rows = await score_rows(api, survey["id"], interval="day", tz="Europe/Berlin",
-                            **{"from": "2026-03-29", "to": "2026-03-30"})
+    rows = await score_rows(
+        api,
+        survey["id"],
+        interval="day",
+        tz="Europe/Berlin",
+        **{"from": "2026-03-29", "to": "2026-03-30"},
+    )
     assert [(r["bucket"], r["n"]) for r in rows] == [("2026-03-29", 2)]
 
 
@@ -178,13 +195,23 @@ async def test_empty_buckets_are_filled_and_series_are_per_group(api):
     await api.answer(survey["id"], 10, segment="a", submitted_at="2026-01-05T10:00:00Z")
     await api.answer(survey["id"], 0, segment="a", submitted_at="2026-03-05T10:00:00Z")
     await api.answer(survey["id"], 9, segment="b", submitted_at="2026-02-05T10:00:00Z")
-    rows = await score_rows(api, survey["id"], group_by="segment", interval="month",
-                            **{"from": "2026-01-01", "to": "2026-05-01"})
+    rows = await score_rows(
+        api,
+        survey["id"],
+        group_by="segment",
+        interval="month",
+        **{"from": "2026-01-01", "to": "2026-05-01"},
+    )
     table = [(r["group"]["segment"], r["bucket"], r["n"]) for r in rows]
     assert table == [
-        ("a", "2026-01-01", 1), ("a", "2026-02-01", 0), ("a", "2026-03-01", 1),
-        ("a", "2026-04-01", 0), ("b", "2026-01-01", 0), ("b", "2026-02-01", 1),
-        ("b", "2026-03-01", 0), ("b", "2026-04-01", 0),
+        ("a", "2026-01-01", 1),
+        ("a", "2026-02-01", 0),
+        ("a", "2026-03-01", 1),
+        ("a", "2026-04-01", 0),
+        ("b", "2026-01-01", 0),
+        ("b", "2026-02-01", 1),
+        ("b", "2026-03-01", 0),
+        ("b", "2026-04-01", 0),
     ]
     assert rows[1]["nps"] is None and rows[1]["change"] is None  # empty: no change either
     quarter = await score_rows(api, survey["id"], interval="quarter")
@@ -195,22 +222,37 @@ async def test_empty_buckets_are_filled_and_series_are_per_group(api):
 
 async def test_csv_is_one_flat_table(api):
     survey = await api.survey(kind="nps")
-    await api.answer(survey["id"], 10, segment="=HYPERLINK(\"x\")", submitted_at="2026-06-02T12:00:00Z")
+    await api.answer(
+        survey["id"], 10, segment='=HYPERLINK("x")', submitted_at="2026-06-02T12:00:00Z"
+    )
     await api.answer(survey["id"], 3, segment="smb", submitted_at="2026-06-09T12:00:00Z")
-    r = await api.get("/v1/scores", params={"survey_id": survey["id"], "group_by": "segment",
-                                            "interval": "week", "format": "csv"})
+    r = await api.get(
+        "/v1/scores",
+        params={
+            "survey_id": survey["id"],
+            "group_by": "segment",
+            "interval": "week",
+            "format": "csv",
+        },
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     header, *lines = list(csv.reader(io.StringIO(r.text)))
     assert header[:4] == ["segment", "bucket", "n", "low_sample"]
     assert "nps_ci95_low" in header and "count_10" in header and "change_p" in header
     assert len(lines) == 4  # two segments x two weeks
     assert all(len(line) == len(header) for line in lines)
-    assert lines[0][0] == "'=HYPERLINK(\"x\")"  # formula neutralised
+    assert lines[0][0] == '\'=HYPERLINK("x")'  # formula neutralised
     row = dict(zip(header, lines[0], strict=True))
-    assert (row["bucket"], row["n"], row["nps"], row["count_10"]) == ("2026-06-01", "1", "100.0", "1")
+    assert (row["bucket"], row["n"], row["nps"], row["count_10"]) == (
+        "2026-06-01",
+        "1",
+        "100.0",
+        "1",
+    )
     assert float(row["nps_ci95_low"]) == pytest.approx(-48.5, abs=TOL)
-    via_accept = await api.get("/v1/scores", params={"survey_id": survey["id"]},
-                               headers={"Accept": "text/csv"})
+    via_accept = await api.get(
+        "/v1/scores", params={"survey_id": survey["id"]}, headers={"Accept": "text/csv"}
+    )
     assert via_accept.text.startswith("n,low_sample,nps,")
 
 

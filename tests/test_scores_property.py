@@ -14,8 +14,15 @@ from hypothesis import strategies as st
 
 EXAMPLES = int(os.environ.get("SENTIO_PROPERTY_EXAMPLES", "150"))
 # Zones with a daylight-saving change inside the window below, odd offsets included.
-ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu",
-         "America/St_Johns", "Pacific/Chatham"]
+ZONES = [
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+    "America/St_Johns",
+    "Pacific/Chatham",
+]
 WINDOW_START = datetime(2026, 3, 1, tzinfo=UTC)  # spans the March/April 2026 DST changes
 WINDOW_MINUTES = 60 * 24 * 50
 SCALES = {"nps": [(0, 10)], "csat": [(1, 3), (1, 5), (1, 7), (1, 10)], "ces": [(1, 5), (1, 7)]}
@@ -26,16 +33,19 @@ Z = 1.96
 def scenarios(draw):
     kind = draw(st.sampled_from(sorted(SCALES)))
     low, high = draw(st.sampled_from(SCALES[kind]))
-    answer = st.fixed_dictionaries({
-        "score": st.integers(low, high),
-        "segment": st.sampled_from([None, "smb", "enterprise"]),
-        "touchpoint": st.sampled_from([None, "checkout", "support"]),
-        "channel": st.sampled_from(["email", "web"]),
-        "minute": st.integers(0, WINDOW_MINUTES),
-    })
+    answer = st.fixed_dictionaries(
+        {
+            "score": st.integers(low, high),
+            "segment": st.sampled_from([None, "smb", "enterprise"]),
+            "touchpoint": st.sampled_from([None, "checkout", "support"]),
+            "channel": st.sampled_from(["email", "web"]),
+            "minute": st.integers(0, WINDOW_MINUTES),
+        }
+    )
     answers = draw(st.lists(answer, min_size=0, max_size=30))
-    group_by = draw(st.lists(st.sampled_from(["segment", "touchpoint", "channel"]), unique=True,
-                             max_size=2))
+    group_by = draw(
+        st.lists(st.sampled_from(["segment", "touchpoint", "channel"]), unique=True, max_size=2)
+    )
     interval = draw(st.sampled_from(["none", "day", "week", "month", "quarter", "year"]))
     tz = draw(st.sampled_from(ZONES))
     bounded = draw(st.booleans())
@@ -87,13 +97,13 @@ def expected_scores(kind, low, high, scores):
     elif kind == "csat":
         top = {3: 3, 5: 4, 7: 6, 10: 8}[high]
         satisfied = sum(s >= top for s in scores)
-        out.update(csat=100 * satisfied / n, csat_ci95=wilson(satisfied, n), mean=mean,
-                   mean_ci95=mean_ci)
+        out.update(
+            csat=100 * satisfied / n, csat_ci95=wilson(satisfied, n), mean=mean, mean_ci95=mean_ci
+        )
     else:
         easy_from = {5: 4, 7: 5}[high]
         easy = sum(s >= easy_from for s in scores)
-        out.update(ces=mean, ces_ci95=mean_ci, easy_pct=100 * easy / n,
-                   easy_ci95=wilson(easy, n))
+        out.update(ces=mean, ces_ci95=mean_ci, easy_pct=100 * easy / n, easy_ci95=wilson(easy, n))
     return out
 
 
@@ -103,8 +113,11 @@ async def project_api(client):
     return Api(client, project, await new_key(project, "admin"))
 
 
-@settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(scenario=scenarios())
 async def test_scores_equal_an_independent_recount(project_api, scenario):
     kind, low, high, answers, group_by, interval, tz, bounded, start_day, length = scenario
@@ -151,8 +164,7 @@ async def test_scores_equal_an_independent_recount(project_api, scenario):
     for k, scores in expected.items():
         row, want = got[k], expected_scores(kind, low, high, scores)
         assert row["n"] == want["n"]
-        assert row["distribution"] == {
-            str(v): scores.count(v) for v in range(low, high + 1)}
+        assert row["distribution"] == {str(v): scores.count(v) for v in range(low, high + 1)}
         for name, value in want.items():
             if name == "n":
                 continue

@@ -13,8 +13,11 @@ async def test_create_defaults_per_kind(api):
 
 
 async def test_scales_allowed_per_kind(api):
-    for kind, good, bad in [("nps", [10], [5, 7]), ("csat", [3, 5, 7, 10], [4, 11]),
-                            ("ces", [5, 7], [3, 10])]:
+    for kind, good, bad in [
+        ("nps", [10], [5, 7]),
+        ("csat", [3, 5, 7, 10], [4, 11]),
+        ("ces", [5, 7], [3, 10]),
+    ]:
         for scale in good:
             assert (await api.survey(kind=kind, scale_max=scale))["scale_max"] == scale
         for scale in bad:
@@ -24,10 +27,16 @@ async def test_scales_allowed_per_kind(api):
 
 
 async def test_get_update_archive(api):
-    survey = await api.survey(name="Onboarding CSAT", kind="csat", default_touchpoint="onboarding",
-                              texts={"de": {"question": "Wie zufrieden waren Sie?"}})
+    survey = await api.survey(
+        name="Onboarding CSAT",
+        kind="csat",
+        default_touchpoint="onboarding",
+        texts={"de": {"question": "Wie zufrieden waren Sie?"}},
+    )
     r = await api.get(f"/v1/surveys/{survey['id']}")
-    assert r.status_code == 200 and r.json()["texts"]["de"]["question"] == "Wie zufrieden waren Sie?"
+    assert (
+        r.status_code == 200 and r.json()["texts"]["de"]["question"] == "Wie zufrieden waren Sie?"
+    )
     r = await api.patch(f"/v1/surveys/{survey['id']}", json={"name": "Renamed", "status": "paused"})
     assert r.status_code == 200 and r.json()["name"] == "Renamed"
     assert r.json()["status"] == "paused"
@@ -82,5 +91,6 @@ async def test_bad_survey_input(api):
     r = await api.get("/v1/surveys/00000000-0000-7000-8000-00000000dead")
     assert_problem(r, 404, "survey-not-found")
     assert_problem(await api.get("/v1/surveys/not-a-uuid"), 422)
-    assert_problem(await api.get("/v1/surveys", params={"cursor": "garbage!"}), 400,
-                   "invalid-cursor")
+    assert_problem(
+        await api.get("/v1/surveys", params={"cursor": "garbage!"}), 400, "invalid-cursor"
+    )

@@ -15,7 +15,7 @@ from app.db import utcnow
 from app.errors import Forbidden, InvalidInput, Unauthorized
 from app.models import DEFAULT_PROJECT_ID, ApiKey
 
-SECRET_PREFIX = "sk_"
+SECRET_PREFIX = "sk_"  # noqa: S105 - a prefix, not a secret
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 

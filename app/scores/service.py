@@ -40,7 +40,9 @@ def _check_group_by(names: list[str]) -> None:
         raise InvalidInput(
             f"Cannot group by {', '.join(repr(b) for b in bad)}. Use any of "
             f"{', '.join(DIMENSIONS)} or attributes.<key>.",
-            errors=[{"parameter": "group_by", "in": "query", "detail": f"unknown: {b}"} for b in bad],
+            errors=[
+                {"parameter": "group_by", "in": "query", "detail": f"unknown: {b}"} for b in bad
+            ],
         )
     if len(set(names)) != len(names):
         raise InvalidInput(
