@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import signal
 import sys
 
 from app.auth.scopes import SCOPES
@@ -59,6 +60,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     settings = get_settings()
+    # Uvicorn drains in-flight requests on SIGTERM, then re-raises the signal: exiting with
+    # status 0 then tells supervisors that the shutdown was the clean one they asked for.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         "app.main:app",
         host=args.host,

@@ -28,7 +28,11 @@ def build_engine(settings: Settings) -> AsyncEngine:
     url = settings.database_url
     if is_sqlite(url):
         engine = create_async_engine(
-            url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000}
+            url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
+            connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
         )
         _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
         return engine

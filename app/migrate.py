@@ -22,8 +22,9 @@ def alembic_config() -> Config:
 
 
 @lru_cache
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revisions() -> frozenset[str]:
+    """Every head: migrations may branch, and `upgrade` applies them all."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 async def upgrade(engine: AsyncEngine) -> None:
