@@ -1,6 +1,7 @@
 """One settings object for the whole service, read from the environment (and `.env`)."""
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,31 @@ class Settings(BaseSettings):
     )
     idempotency_cleanup_seconds: float = Field(
         300, ge=0, description="How often each worker deletes expired idempotency keys (0: never)."
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        "auto",
+        description="Log lines as JSON (production) or readable text (development); "
+        "auto: text on a terminal, JSON otherwise.",
+    )
+    metrics_token: str | None = Field(
+        None, description="If set, /metrics requires 'Authorization: Bearer <token>'."
+    )
+    webhook_dispatcher: bool = Field(
+        True, description="Run a webhook dispatcher inside each server worker."
+    )
+    webhook_timeout_seconds: float = Field(
+        10, gt=0, description="A delivery counts only if a 2xx arrives within this time."
+    )
+    webhook_poll_seconds: float = Field(
+        1, gt=0, description="How often an idle dispatcher looks for due deliveries."
+    )
+    webhook_disable_after_hours: float = Field(
+        120, gt=0, description="An endpoint whose deliveries all failed this long is disabled."
+    )
+    webhook_allow_private_targets: bool = Field(
+        False,
+        description="Allow webhook URLs that resolve to private, loopback or link-local "
+        "addresses (development and tests only: it opens the door to request forgery).",
     )
 
 

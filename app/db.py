@@ -1,6 +1,6 @@
 """Engine, sessions and every difference between SQLite and PostgreSQL, in one place."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -120,6 +120,28 @@ async def try_transaction_lock(session: AsyncSession, lock_id: int) -> bool:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the session's current transaction commits; drop it on rollback.
+
+    For side effects that must follow durable state only: counting an answer in metrics,
+    waking the webhook dispatcher. Callbacks run synchronously and must not raise."""
+    info = session.sync_session.info
+    info.setdefault("after_commit", []).append(callback)
+    if not info.get("after_commit_listening"):
+        info["after_commit_listening"] = True
+        event.listen(session.sync_session, "after_commit", _run_after_commit)
+        event.listen(session.sync_session, "after_rollback", _drop_after_commit)
+
+
+def _run_after_commit(sync_session: Any) -> None:
+    for callback in sync_session.info.pop("after_commit", []):
+        callback()
+
+
+def _drop_after_commit(sync_session: Any) -> None:
+    sync_session.info.pop("after_commit", None)
 
 
 # --- dialect-specific SQL -------------------------------------------------------------

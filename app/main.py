@@ -1,7 +1,6 @@
 """The ASGI application: routers, error handlers, middleware."""
 
 import asyncio
-import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -12,9 +11,14 @@ from app.db import dispose_engine, get_engine
 from app.health.router import router as health_router
 from app.idempotency.cleanup import purge_periodically
 from app.middleware import RequestGuard
+from app.observability import logs
+from app.observability.middleware import ObservabilityMiddleware
+from app.observability.router import router as metrics_router
 from app.responses.router import router as responses_router
 from app.scores.router import router as scores_router
 from app.surveys.router import router as surveys_router
+from app.webhooks import dispatcher
+from app.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """\
 Sentio issues NPS, CSAT and CES surveys, collects the answers and returns correct scores
@@ -30,7 +34,17 @@ async def lifespan(_app: FastAPI):
     get_engine()
     interval = get_settings().idempotency_cleanup_seconds
     purger = asyncio.create_task(purge_periodically(interval)) if interval else None
+    stop_dispatch = asyncio.Event()
+    dispatch = (
+        asyncio.create_task(dispatcher.run(stop_dispatch))
+        if get_settings().webhook_dispatcher
+        else None
+    )
     yield
+    if dispatch is not None:
+        stop_dispatch.set()
+        await asyncio.wait([dispatch], timeout=get_settings().webhook_timeout_seconds + 1)
+        dispatch.cancel()
     if purger is not None:
         purger.cancel()
     await dispose_engine()
@@ -38,7 +52,7 @@ async def lifespan(_app: FastAPI):
 
 def create_app() -> FastAPI:
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper())
+    logs.configure(settings.log_level, settings.log_format)
     app = FastAPI(
         title="Sentio",
         version="0.1.0",
@@ -48,15 +62,19 @@ def create_app() -> FastAPI:
             {"name": "surveys", "description": "Define NPS, CSAT and CES surveys."},
             {"name": "responses", "description": "Record, read, change and erase answers."},
             {"name": "scores", "description": "Scores with intervals, as JSON or CSV."},
+            {"name": "webhooks", "description": "Signed event deliveries to your systems."},
             {"name": "health", "description": "Liveness and readiness probes."},
         ],
     )
     problems.install(app)
     for router in (health_router, surveys_router, responses_router, scores_router):
         app.include_router(router)
+    app.include_router(webhooks_router)
+    app.include_router(metrics_router)
     app.add_middleware(
         RequestGuard, max_body_bytes=settings.max_body_bytes, json_prefixes=("/v1/",)
     )
+    app.add_middleware(ObservabilityMiddleware)  # outermost: sees every answer
     return app
 
 

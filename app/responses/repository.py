@@ -88,6 +88,23 @@ async def list_page(
     return list(await session.scalars(query))
 
 
+async def customer_responses(
+    session: AsyncSession, project_id: uuid.UUID, customer_id: str
+) -> list[Response]:
+    """A customer's live responses, locked for erasure."""
+    query = (
+        select(Response)
+        .where(
+            Response.project_id == project_id,
+            Response.customer_id == customer_id,
+            Response.deleted_at.is_(None),
+        )
+        .order_by(Response.id)
+        .with_for_update()
+    )
+    return list(await session.scalars(query))
+
+
 async def erase_customer(
     session: AsyncSession, project_id: uuid.UUID, customer_id: str, now: datetime
 ) -> int:

@@ -6,9 +6,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import webhooks
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
+from app.invitations import repository as invitations
 from app.models import Response, Survey
+from app.observability import metrics
 from app.pagination import decode_cursor, encode_cursor
 from app.responses import repository
 from app.responses.repository import ERASED, ResponseFilter
@@ -16,7 +19,6 @@ from app.responses.schemas import ResponseCreate, ResponsePage, ResponseUpdate
 from app.surveys import repository as surveys
 from app.surveys.service import SurveyNotFound
 from app.timeparams import check_range
-
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -89,6 +91,8 @@ async def create(
         updated_at=now,
     )
     await repository.add(session, response)
+    await webhooks.emit_response(session, "response.created", response, survey)
+    metrics.response_recorded(session, survey.kind, response.channel)
     return response
 
 
@@ -122,6 +126,7 @@ async def update(
         response.comment = changes["comment"]
     response.updated_at = utcnow()
     await session.flush()
+    await webhooks.emit_response(session, "response.updated", response)
     return response
 
 
@@ -129,15 +134,27 @@ async def delete(session: AsyncSession, project_id: uuid.UUID, response_id: uuid
     response = await repository.get(session, project_id, response_id, lock=True)
     if response is None:
         raise ResponseNotFound(response_id)
-    now = utcnow()
+    await _erase(session, response, utcnow())
+
+
+async def _erase(session: AsyncSession, response: Response, now: datetime) -> None:
+    facets = await webhooks.response_facets_now(session, response)  # filters see the answer
     for field, value in ERASED.items():
         setattr(response, field, value)
     response.deleted_at = response.updated_at = now
     await session.flush()
+    await webhooks.emit_response(session, "response.deleted", response, facets=facets)
 
 
 async def erase_customer(session: AsyncSession, project_id: uuid.UUID, customer_id: str) -> int:
-    return await repository.erase_customer(session, project_id, customer_id, utcnow())
+    # Row by row (not one bulk UPDATE) so that each erased response sends its own
+    # response.deleted event; a customer has few responses.
+    erased = await repository.customer_responses(session, project_id, customer_id)
+    now = utcnow()
+    for response in erased:
+        await _erase(session, response, now)
+    await invitations.erase_customer(session, project_id, customer_id, now)
+    return len(erased)
 
 
 async def list_page(

@@ -1,0 +1,103 @@
+"""The transactional outbox: other services call `emit` inside their own transaction.
+
+The event and one delivery per matching endpoint are inserted in the caller's transaction,
+so a committed change always has its event and a rolled-back one never does. Nothing is
+sent here; dispatchers pick the deliveries up once they are committed."""
+
+import asyncio
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import after_commit, utcnow
+from app.models import Response, Survey, WebhookDelivery, WebhookEvent
+from app.models.base import uuid7
+from app.webhooks import repository
+from app.webhooks.events import (
+    EVENT_TYPES,
+    Facets,
+    envelope,
+    facets_of,
+    matches,
+    response_data,
+    response_facets,
+)
+
+wakers: set[asyncio.Event] = set()
+"""Dispatchers of this process, woken as soon as a transaction with new deliveries commits."""
+
+
+def wake() -> None:
+    for waker in wakers:
+        waker.set()
+
+
+async def emit(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    facets: Facets | None = None,
+) -> WebhookEvent | None:
+    """Queue `event_type` with payload `data` for every active endpoint of the project that
+    subscribes to it and whose filters match (`facets`, read from `data` when not given).
+
+    Returns the stored event, or None when no endpoint wants it (then nothing is stored)."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown webhook event type {event_type!r}")
+    endpoints = await repository.active_endpoints(session, project_id)
+    if not endpoints:
+        return None
+    facets = facets_of(data) if facets is None else facets
+    targets = [e for e in endpoints if event_type in e.events and matches(e.filters, facets)]
+    if not targets:
+        return None
+    now = utcnow()
+    event_id = uuid7()
+    event = WebhookEvent(
+        id=event_id,
+        project_id=project_id,
+        type=event_type,
+        payload=envelope(f"msg_{event_id.hex}", event_type, now, data),
+        created_at=now,
+    )
+    deliveries = [
+        WebhookDelivery(
+            project_id=project_id, endpoint_id=e.id, event_id=event_id, next_attempt_at=now
+        )
+        for e in targets
+    ]
+    await repository.add_event(session, event, deliveries)
+    after_commit(session, wake)
+    return event
+
+
+async def response_facets_now(session: AsyncSession, response: Response) -> Facets:
+    """The response's filter facets as they are now; take them before erasing it."""
+    survey = await session.get(Survey, response.survey_id)
+    assert survey is not None  # a response's survey is never deleted
+    return response_facets(response, survey)
+
+
+async def emit_response(
+    session: AsyncSession,
+    event_type: str,
+    response: Response,
+    survey: Survey | None = None,
+    *,
+    facets: Facets | None = None,
+) -> WebhookEvent | None:
+    """`emit` for a response event: the payload is the response with its survey. Pass the
+    facets taken before a deletion so that filters see the answer as it was."""
+    if survey is None:
+        survey = await session.get(Survey, response.survey_id)
+        assert survey is not None  # a response's survey is never deleted
+    return await emit(
+        session,
+        response.project_id,
+        event_type,
+        response_data(response, survey),
+        facets=facets if facets is not None else response_facets(response, survey),
+    )
