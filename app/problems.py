@@ -3,6 +3,7 @@
 import logging
 from typing import Any
 
+from asyncpg import exceptions as asyncpg_errors
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -57,7 +58,17 @@ def _is_unavailable(exc: DBAPIError) -> bool:
     text = str(exc.orig).lower()
     return any(
         word in text
-        for word in ("connection", "cannot connect", "terminat", "shutdown", "locked", "busy")
+        for word in (
+            "connection",
+            "cannot connect",
+            "terminat",
+            "shutdown",
+            "shutting down",
+            "starting up",
+            "recovery mode",
+            "locked",
+            "busy",
+        )
     )
 
 
@@ -109,6 +120,18 @@ def install(app: FastAPI) -> None:
         log.warning("database pool exhausted on %s", request.url.path)
         return problem_response(
             ServiceUnavailable("The service is at capacity; retry shortly.", retry_after=1),
+            request.url.path,
+        )
+
+    @app.exception_handler(asyncpg_errors.OperatorInterventionError)
+    @app.exception_handler(asyncpg_errors.PostgresConnectionError)
+    @app.exception_handler(asyncpg_errors.InsufficientResourcesError)
+    async def _connect(request: Request, exc: Exception) -> ProblemResponse:
+        # Raised unwrapped while opening a connection: the server is starting up, shutting
+        # down, or out of connection slots.
+        log.warning("database refused a connection on %s: %s", request.url.path, exc)
+        return problem_response(
+            ServiceUnavailable("The database is unavailable; retry shortly.", retry_after=2),
             request.url.path,
         )
 

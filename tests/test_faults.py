@@ -119,6 +119,34 @@ async def test_silent_database_answers_503_after_the_connect_timeout(api):
         await server.wait_closed()
 
 
+async def test_database_starting_up_answers_503(api):
+    """While PostgreSQL restarts it answers connections with 'starting up' (57P03)."""
+    fields = b"SFATAL\0VFATAL\0C57P03\0Mthe database system is starting up\0\0"
+    error = b"E" + (len(fields) + 4).to_bytes(4, "big") + fields
+
+    async def starting_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+            while True:
+                size = int.from_bytes(await reader.readexactly(4), "big")
+                payload = await reader.readexactly(size - 4)
+                if payload[:4] == (80877103).to_bytes(4, "big"):  # SSLRequest: no TLS here
+                    writer.write(b"N")
+                else:  # StartupMessage
+                    writer.write(error)
+                    await writer.drain()
+                    break
+        writer.close()
+
+    server = await asyncio.start_server(starting_up, "127.0.0.1", 0)
+    try:
+        async with database(postgres_at(server.sockets[0].getsockname()[1])):
+            assert_problem(await api.get("/v1/surveys"), 503, "service-unavailable")
+            assert (await api.get("/readyz")).status_code == 503
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 @on_postgres
 async def test_service_recovers_by_itself_when_the_database_returns(api):
     survey = await api.survey()
