@@ -29,6 +29,23 @@ class Settings(BaseSettings):
         20, description="On SIGTERM, how long in-flight requests may take to finish."
     )
     log_level: str = Field("info", description="Log level of the service.")
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Where respondents reach this service; invitation links start with it.",
+    )
+    response_edit_window_days: int = Field(
+        7, ge=0, description="How long after the first answer an invitation's answer may change."
+    )
+    invitation_throttle_days: int = Field(
+        30, ge=0, description="No new invitation for a customer invited within this many days."
+    )
+    throttle_across_surveys: bool = Field(
+        False, description="Throttle on an invitation to any survey, not only the same one."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description='Browser origins allowed to call /v1/public/* (JSON list: ["https://…"]).',
+    )
     idempotency_ttl_hours: int = Field(
         24, ge=1, description="How long a stored Idempotency-Key outcome is replayed."
     )

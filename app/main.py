@@ -10,10 +10,15 @@ from app.config import get_settings
 from app.db import dispose_engine, get_engine
 from app.health.router import router as health_router
 from app.idempotency.cleanup import purge_periodically
+from app.invitations.cors import PublicCORS
+from app.invitations.router import public_router
+from app.invitations.router import router as invitations_router
 from app.middleware import RequestGuard
 from app.observability import logs
 from app.observability.middleware import ObservabilityMiddleware
 from app.observability.router import router as metrics_router
+from app.pages.router import assets
+from app.pages.router import router as pages_router
 from app.responses.router import router as responses_router
 from app.scores.router import router as scores_router
 from app.surveys.router import router as surveys_router
@@ -62,6 +67,8 @@ def create_app() -> FastAPI:
             {"name": "surveys", "description": "Define NPS, CSAT and CES surveys."},
             {"name": "responses", "description": "Record, read, change and erase answers."},
             {"name": "scores", "description": "Scores with intervals, as JSON or CSV."},
+            {"name": "invitations", "description": "Invite customers; links, email blocks."},
+            {"name": "public", "description": "Answer an invitation from a browser (no key)."},
             {"name": "webhooks", "description": "Signed event deliveries to your systems."},
             {"name": "health", "description": "Liveness and readiness probes."},
         ],
@@ -71,9 +78,15 @@ def create_app() -> FastAPI:
         app.include_router(router)
     app.include_router(webhooks_router)
     app.include_router(metrics_router)
+    app.include_router(invitations_router)
+    app.include_router(public_router)
+    app.include_router(pages_router)
+    app.mount("/assets", assets, name="assets")
     app.add_middleware(
         RequestGuard, max_body_bytes=settings.max_body_bytes, json_prefixes=("/v1/",)
     )
+    if settings.cors_origins:
+        app.add_middleware(PublicCORS, origins=settings.cors_origins)
     app.add_middleware(ObservabilityMiddleware)  # outermost: sees every answer
     return app
 

@@ -7,6 +7,8 @@ SCOPES = (
     "responses:write",
     "responses:read",
     "scores:read",
+    "invitations:write",
+    "invitations:read",
     "webhooks:write",
     "webhooks:read",
 )

@@ -3,6 +3,7 @@
 from app.models.api_key import ApiKey
 from app.models.base import Base
 from app.models.idempotency import IdempotencyRecord
+from app.models.invitation import Invitation, InvitationOpen, Unsubscribe
 from app.models.project import DEFAULT_PROJECT_ID, Project
 from app.models.response import Response
 from app.models.survey import Survey
@@ -13,9 +14,12 @@ __all__ = [
     "ApiKey",
     "Base",
     "IdempotencyRecord",
+    "Invitation",
+    "InvitationOpen",
     "Project",
     "Response",
     "Survey",
+    "Unsubscribe",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -30,6 +30,9 @@ class Response(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    invitation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("invitations.id"), unique=True
+    )
 
     __table_args__ = (
         Index("ix_responses_survey_submitted", "survey_id", "submitted_at"),

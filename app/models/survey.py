@@ -22,6 +22,7 @@ class Survey(Base):
     default_touchpoint: Mapped[str | None] = mapped_column(String(100))
     texts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    invitation_throttle_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -40,6 +40,13 @@ class SurveyCreate(BaseModel):
         default_factory=dict, description="Per-locale texts, keyed by locale (`de`, `pt-BR`)."
     )
     status: Literal["active", "paused"] = "active"
+    invitation_throttle_days: int | None = Field(
+        None,
+        ge=0,
+        le=3650,
+        description="No new invitation to this survey for a customer invited within this "
+        "many days (0: never throttle). Null: the service's default.",
+    )
 
 
 class SurveyUpdate(BaseModel):
@@ -53,6 +60,13 @@ class SurveyUpdate(BaseModel):
     default_touchpoint: Label | None = None
     texts: dict[Locale, LocalizedTexts] | None = None
     status: Status | None = None
+    invitation_throttle_days: int | None = Field(
+        None,
+        ge=0,
+        le=3650,
+        description="No new invitation to this survey for a customer invited within this "
+        "many days (0: never throttle). Null: the service's default.",
+    )
 
 
 class SurveyOut(BaseModel):
@@ -68,6 +82,7 @@ class SurveyOut(BaseModel):
     default_touchpoint: str | None
     texts: dict[str, LocalizedTexts]
     status: Status
+    invitation_throttle_days: int | None
     created_at: datetime
     updated_at: datetime
 

@@ -50,6 +50,7 @@ async def create(session: AsyncSession, project_id: uuid.UUID, data: SurveyCreat
         default_touchpoint=data.default_touchpoint,
         texts={locale: t.model_dump(exclude_none=True) for locale, t in data.texts.items()},
         status=data.status,
+        invitation_throttle_days=data.invitation_throttle_days,
     )
     await repository.add(session, survey)
     return survey
@@ -117,7 +118,8 @@ async def update(
         survey.question = changes["question"] or DEFAULT_QUESTION[kind]
     elif "kind" in changes and survey.question == DEFAULT_QUESTION.get(survey.kind):
         survey.question = DEFAULT_QUESTION[kind]
-    for field in ("name", "follow_up_question", "default_touchpoint", "status"):
+    fields = ("name", "follow_up_question", "default_touchpoint", "status")
+    for field in (*fields, "invitation_throttle_days"):
         if field in changes:
             setattr(survey, field, changes[field])
     if "texts" in changes:
