@@ -95,6 +95,12 @@ class UnsupportedMediaType(ProblemError):
     title = "Unsupported media type"
 
 
+class TooManyRequests(ProblemError):
+    status = 429
+    slug = "rate-limited"
+    title = "Too many requests"
+
+
 class ServiceUnavailable(ProblemError):
     status = 503
     slug = "service-unavailable"

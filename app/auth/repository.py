@@ -1,3 +1,4 @@
+import uuid
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -8,6 +9,21 @@ from app.models import ApiKey
 
 async def get_by_hash(session: AsyncSession, secret_hash: str) -> ApiKey | None:
     return await session.scalar(select(ApiKey).where(ApiKey.secret_hash == secret_hash))
+
+
+async def get(session: AsyncSession, project_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
+    return await session.scalar(
+        select(ApiKey).where(ApiKey.id == key_id, ApiKey.project_id == project_id)
+    )
+
+
+async def list_for_project(
+    session: AsyncSession, project_id: uuid.UUID, *, include_revoked: bool
+) -> list[ApiKey]:
+    query = select(ApiKey).where(ApiKey.project_id == project_id).order_by(ApiKey.id)
+    if not include_revoked:
+        query = query.where(ApiKey.revoked_at.is_(None))
+    return list((await session.scalars(query)).all())
 
 
 async def touch(session: AsyncSession, key: ApiKey, when: datetime) -> None:

@@ -1,4 +1,5 @@
-"""Scopes an API key can carry. `admin` grants everything; `X:write` grants `X:read`."""
+"""Scopes an API key can carry, and the kinds of key. `admin` grants every scope of its
+project; `X:write` grants `X:read`."""
 
 SCOPES = (
     "admin",
@@ -13,8 +14,23 @@ SCOPES = (
     "webhooks:read",
 )
 
+READ_SCOPES = tuple(scope for scope in SCOPES if scope.endswith(":read"))
+
+INSTANCE = "instance"
+"""Not a scope a key is given: the rule of routes that only instance keys may call."""
+
+PUBLIC_SUBMIT = "public:submit"
+"""Not a scope a key is given: the rule of routes that publishable keys call."""
+
+SECRET, READ, PUBLISHABLE, INSTANCE_KIND = "secret", "read", "publishable", "instance"
+KINDS = (SECRET, READ, PUBLISHABLE, INSTANCE_KIND)
+KEY_PREFIXES = {SECRET: "sk_", READ: "rk_", PUBLISHABLE: "pk_", INSTANCE_KIND: "ik_"}
+DEFAULT_SCOPES = {SECRET: (), READ: ("scores:read", "responses:read"), PUBLISHABLE: ()}
+
 
 def grants(held: list[str] | tuple[str, ...], needed: str) -> bool:
+    if needed in (INSTANCE, PUBLIC_SUBMIT):
+        return False  # decided by the kind of key, never by scopes
     if "admin" in held or needed in held:
         return True
     resource, _, action = needed.partition(":")

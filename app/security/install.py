@@ -1,0 +1,35 @@
+"""The security middleware stack, outermost first: trusted proxies (client address and
+scheme), security headers, CORS for publishable keys, then rate limits (so 429s carry the
+headers too)."""
+
+from fastapi import FastAPI
+
+from app.config import Settings
+from app.ratelimit.limiter import Limiter
+from app.ratelimit.middleware import RateLimit
+from app.ratelimit.policy import Policy
+from app.ratelimit.stores import DatabaseStore, RedisStore, Store
+from app.security.cors import BrowserCORS
+from app.security.headers import SecurityHeaders
+from app.security.proxies import TrustedProxies
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Call after every other middleware is added: Starlette runs the last added first."""
+    if settings.rate_limit_backend != "off":
+        store: Store = (
+            RedisStore(settings.redis_url)
+            if settings.rate_limit_backend == "redis"
+            else DatabaseStore()
+        )
+        limiter = Limiter(store)
+        app.state.rate_limiter = limiter
+        app.add_middleware(
+            RateLimit,
+            limiter=limiter,
+            api=Policy.parse("api", settings.rate_limit_api),
+            public=Policy.parse("public", settings.rate_limit_public),
+        )
+    app.add_middleware(BrowserCORS)
+    app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)
+    app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
