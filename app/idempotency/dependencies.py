@@ -1,5 +1,7 @@
 """`idem: Idempotent` in a create route, then `return await idem.run(scope, lambda: ...)`."""
 
+import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import lru_cache
@@ -9,6 +11,7 @@ from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from pydantic import TypeAdapter
 from starlette.responses import JSONResponse
+from starlette.responses import Response as HttpResponse
 
 from app.auth.dependencies import SessionDep
 from app.config import get_settings
@@ -58,7 +61,7 @@ class Idempotency:
                 self.request.method, self.request.url.path, await self.request.body()
             ),
             ttl=timedelta(hours=get_settings().idempotency_ttl_hours),
-            status_code=route.status_code or 200,
+            default_status=route.status_code or 200,
             create=create,
             serialize=lambda result: _serialize(route.response_model, result),
         )
@@ -66,12 +69,20 @@ class Idempotency:
         return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
 
 
-def _serialize(model: Any, result: Any) -> Any:
+def token_scope(token: str) -> str:
+    """The idempotency scope of a caller known only by a link token (public endpoints)."""
+    return "token:" + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _serialize(model: Any, result: Any) -> tuple[int | None, Any]:
+    """(status, JSON body) of what the route returned; status None means the route's own."""
+    if isinstance(result, HttpResponse):  # a route that picks its status, e.g. 201 or 200
+        return result.status_code, json.loads(bytes(result.body))
     if model is None:
-        return jsonable_encoder(result)
+        return None, jsonable_encoder(result)
     adapter = _adapter(model)
     value = adapter.validate_python(result, from_attributes=True)
-    return adapter.dump_python(value, mode="json", by_alias=True)
+    return None, adapter.dump_python(value, mode="json", by_alias=True)
 
 
 async def _idempotency(

@@ -101,9 +101,9 @@ async def run(
     key: str,
     request_fingerprint: str,
     ttl: timedelta,
-    status_code: int,
+    default_status: int,
     create: Callable[[], Awaitable[Any]],
-    serialize: Callable[[Any], Any],
+    serialize: Callable[[Any], tuple[int | None, Any]],
     now: datetime | None = None,
 ) -> Outcome:
     if not await try_transaction_lock(session, lock_id(scope, route, key)):
@@ -118,7 +118,8 @@ async def run(
             raise IdempotencyKeyReused()
         return Outcome(stored.status_code, stored.body, replayed=True)
 
-    body = serialize(await create())
+    status, body = serialize(await create())
+    status_code = status or default_status
     await repository.add(
         session,
         IdempotencyRecord(

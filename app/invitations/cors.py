@@ -14,7 +14,7 @@ class PublicCORS:
             app,
             allow_origins=origins,
             allow_methods=["POST"],
-            allow_headers=["Content-Type"],
+            allow_headers=["Content-Type", "Idempotency-Key"],
             max_age=600,
         )
 

@@ -7,6 +7,7 @@ from starlette.responses import Response as HttpResponse
 
 from app.auth.dependencies import SessionDep, require
 from app.auth.service import Principal
+from app.idempotency.dependencies import Idempotent, token_scope
 from app.invitations import answers, service
 from app.invitations.schemas import (
     InvitationBatch,
@@ -36,12 +37,18 @@ Writer = Annotated[Principal, Depends(require("invitations:write"))]
     operation_id="createInvitations",
 )
 async def create_invitations(
-    survey_id: uuid.UUID, body: InvitationBatch, session: SessionDep, caller: Writer
+    survey_id: uuid.UUID,
+    body: InvitationBatch,
+    session: SessionDep,
+    caller: Writer,
+    idem: Idempotent,
 ):
     """Invite one to 1,000 customers in one transaction. Each result says whether it was
     `created` (with its links and email block, shown only here), `throttled`,
     `unsubscribed` or `survey_inactive`."""
-    return await service.create(session, caller.project_id, survey_id, body)
+    return await idem.run(
+        str(caller.key_id), lambda: service.create(session, caller.project_id, survey_id, body)
+    )
 
 
 @router.get("/v1/invitations", response_model=InvitationPage, operation_id="listInvitations")
@@ -88,11 +95,16 @@ async def list_unsubscribes(
     operation_id="addUnsubscribe",
     responses={200: {"description": "The customer was already unsubscribed."}},
 )
-async def add_unsubscribe(body: UnsubscribeIn, session: SessionDep, caller: Writer):
-    entry, new = await service.unsubscribe(session, caller.project_id, body.customer_id, "api")
-    if new:
-        return entry
-    return JSONResponse(UnsubscribeOut.model_validate(entry).model_dump(mode="json"))
+async def add_unsubscribe(
+    body: UnsubscribeIn, session: SessionDep, caller: Writer, idem: Idempotent
+):
+    async def add():
+        entry, new = await service.unsubscribe(session, caller.project_id, body.customer_id, "api")
+        if new:
+            return entry
+        return JSONResponse(UnsubscribeOut.model_validate(entry).model_dump(mode="json"))
+
+    return await idem.run(str(caller.key_id), add)
 
 
 @router.delete(
@@ -112,22 +124,26 @@ async def remove_unsubscribe(
     operation_id="answerInvitation",
     responses={200: {"description": "The invitation's answer was changed."}},
 )
-async def answer_invitation(body: PublicAnswer, session: SessionDep):
+async def answer_invitation(body: PublicAnswer, session: SessionDep, idem: Idempotent):
     """For your own survey UI in a browser: no API key, the invitation's token instead.
     One answer per invitation; sending again changes it within the edit window."""
-    response, created = await answers.answer(
-        session,
-        body.token,
-        body.score,
-        comment=body.comment,
-        set_comment="comment" in body.model_fields_set,
-    )
-    out = PublicAnswerOut(
-        status="created" if created else "updated",
-        score=body.score,
-        comment=response.comment,
-        editable_until=answers.editable_until(response),
-    )
-    if created:
-        return out
-    return JSONResponse(out.model_dump(mode="json"))
+
+    async def answer():
+        response, created = await answers.answer(
+            session,
+            body.token,
+            body.score,
+            comment=body.comment,
+            set_comment="comment" in body.model_fields_set,
+        )
+        out = PublicAnswerOut(
+            status="created" if created else "updated",
+            score=body.score,
+            comment=response.comment,
+            editable_until=answers.editable_until(response),
+        )
+        if created:
+            return out
+        return JSONResponse(out.model_dump(mode="json"))
+
+    return await idem.run(token_scope(body.token), answer)
