@@ -44,7 +44,9 @@ async def run_sql(statement) -> None:
 
 
 async def backdate_invitation(invitation_id: str, **values: Any) -> None:
-    await run_sql(update(Invitation).where(Invitation.id == uuid.UUID(invitation_id)).values(**values))
+    await run_sql(
+        update(Invitation).where(Invitation.id == uuid.UUID(invitation_id)).values(**values)
+    )
 
 
 class Links(HTMLParser):
@@ -73,7 +75,11 @@ def parse(html: str) -> Links:
 async def test_create_returns_links_and_email_block(api):
     survey = await api.survey(kind="nps", default_touchpoint="checkout")
     result = await invite_one(
-        api, survey["id"], email="ana@example.com", name="Ana", segment="smb",
+        api,
+        survey["id"],
+        email="ana@example.com",
+        name="Ana",
+        segment="smb",
         attributes={"plan": "pro"},
     )
     assert result["channel"] == "email" and result["segment"] == "smb"
@@ -81,8 +87,9 @@ async def test_create_returns_links_and_email_block(api):
     base = get_settings().public_base_url
     assert result["survey_url"].startswith(base + "/s/")
     assert [u["score"] for u in result["score_urls"]] == list(range(11))
-    assert all(u["url"] == f"{result['survey_url']}?score={u['score']}"
-               for u in result["score_urls"])
+    assert all(
+        u["url"] == f"{result['survey_url']}?score={u['score']}" for u in result["score_urls"]
+    )
     assert result["unsubscribe_url"].startswith(base + "/u/")
     # at least 128 bits: 32 URL-safe characters are 192
     assert len(token_of(result)) == 32
@@ -114,8 +121,9 @@ async def test_scale_and_locale_of_email_block(api):
     assert "Wie zufrieden" in result["email_html"]
     assert "1 von 5" in result["email_html"]
 
-    nps = await api.survey(kind="nps", texts={"fr": {"question": "Nous recommanderiez-vous ?",
-                                                     "low_label": "Jamais"}})
+    nps = await api.survey(
+        kind="nps", texts={"fr": {"question": "Nous recommanderiez-vous ?", "low_label": "Jamais"}}
+    )
     result = await invite_one(api, nps["id"], locale="fr")
     assert "Nous recommanderiez-vous ?" in result["email_html"]
     assert "Jamais" in result["email_html"] and "Très probable" in result["email_html"]
@@ -125,7 +133,7 @@ async def test_scale_and_locale_of_email_block(api):
 
 async def test_email_block_escapes_what_clients_typed(api):
     survey = await api.survey(kind="nps", question='Would you <b>recommend</b> "us"?')
-    result = await invite_one(api, survey["id"], name='<script>alert(1)</script>&co')
+    result = await invite_one(api, survey["id"], name="<script>alert(1)</script>&co")
     html = result["email_html"]
     assert "<script>" not in html and "<b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&amp;co" in html
@@ -137,9 +145,17 @@ async def test_tokens_are_stored_only_hashed(api):
     result = await invite_one(api, survey["id"])
     token = token_of(result)
     async with sessionmaker()() as session:
-        row = (await session.execute(
-            select(*Invitation.__table__.columns).where(Invitation.id == uuid.UUID(result["id"]))
-        )).mappings().one()
+        row = (
+            (
+                await session.execute(
+                    select(*Invitation.__table__.columns).where(
+                        Invitation.id == uuid.UUID(result["id"])
+                    )
+                )
+            )
+            .mappings()
+            .one()
+        )
     assert token not in " ".join(str(v) for v in row.values())
     assert row["token_hash"] and len(row["token_hash"]) == 64
 
@@ -184,8 +200,10 @@ async def test_bad_requests(api):
         assert_problem(await api.post(url, json=body), 422, "validation-error")
     r = await api.post(url, content=b"{", headers={"Content-Type": "application/json"})
     assert_problem(r, 400, "malformed-json")
-    r = await api.post("/v1/surveys/00000000-0000-7000-8000-000000000000/invitations",
-                       json={"recipients": [{"customer_id": "a"}]})
+    r = await api.post(
+        "/v1/surveys/00000000-0000-7000-8000-000000000000/invitations",
+        json={"recipients": [{"customer_id": "a"}]},
+    )
     assert_problem(r, 404, "survey-not-found")
     assert (await api.get("/v1/invitations")).json()["data"] == []
 
@@ -211,8 +229,7 @@ async def test_scopes(api):
 async def test_get_and_list_show_answered(api):
     survey = await api.survey()
     first, second = await invite(api, survey["id"], {"customer_id": "a"}, {"customer_id": "b"})
-    r = await api.client.post("/v1/public/responses",
-                              json={"token": token_of(first), "score": 9})
+    r = await api.client.post("/v1/public/responses", json={"token": token_of(first), "score": 9})
     assert r.status_code == 201, r.text
     got = (await api.get(f"/v1/invitations/{first['id']}")).json()
     assert got["answered"] is True and got["answered_at"] and got["response_id"]
@@ -227,13 +244,17 @@ async def test_get_and_list_show_answered(api):
     by_customer = (await api.get("/v1/invitations", params={"customer_id": "b"})).json()
     assert [i["id"] for i in by_customer["data"]] == [second["id"]]
     page1 = (await api.get("/v1/invitations", params={"limit": 1})).json()
-    page2 = (await api.get("/v1/invitations",
-                           params={"limit": 1, "cursor": page1["next_cursor"]})).json()
+    page2 = (
+        await api.get("/v1/invitations", params={"limit": 1, "cursor": page1["next_cursor"]})
+    ).json()
     assert page1["has_more"] and not page2["has_more"]
     paged = {page1["data"][0]["id"], page2["data"][0]["id"]}
     assert paged == {first["id"], second["id"]}
-    assert_problem(await api.get("/v1/invitations/00000000-0000-7000-8000-000000000000"), 404,
-                   "invitation-not-found")
+    assert_problem(
+        await api.get("/v1/invitations/00000000-0000-7000-8000-000000000000"),
+        404,
+        "invitation-not-found",
+    )
     assert_problem(await api.get("/v1/invitations", params={"cursor": "nope"}), 400)
 
 
@@ -243,8 +264,9 @@ async def test_throttle_per_survey(api):
     first = await invite(api, survey["id"], {"customer_id": "a"}, {"customer_id": "a"})
     assert [r["status"] for r in first] == ["created", "throttled"]
     assert first[1]["survey_url"] is None and first[1]["email_html"] is None
-    again = await invite(api, survey["id"], {"customer_id": "a", "email": "a@example.com"},
-                         {"customer_id": "b"})
+    again = await invite(
+        api, survey["id"], {"customer_id": "a", "email": "a@example.com"}, {"customer_id": "b"}
+    )
     assert [r["status"] for r in again] == ["throttled", "created"]
     assert again[0]["email"] is None  # not kept for an invitation never sent
     # another survey is another matter, unless the service throttles across surveys
@@ -310,16 +332,20 @@ async def test_unsubscribe_api(api):
     for i in range(3):
         await api.post("/v1/unsubscribes", json={"customer_id": f"u{i}"})
     first = (await api.get("/v1/unsubscribes", params={"limit": 2})).json()
-    rest = (await api.get("/v1/unsubscribes",
-                          params={"limit": 2, "cursor": first["next_cursor"]})).json()
+    rest = (
+        await api.get("/v1/unsubscribes", params={"limit": 2, "cursor": first["next_cursor"]})
+    ).json()
     assert [u["customer_id"] for u in first["data"] + rest["data"]] == ["u0", "u1", "u2"]
     assert not rest["has_more"]
 
 
 async def test_erasure_clears_invitations(api):
     survey = await api.survey()
-    [result] = await invite(api, survey["id"], {"customer_id": "erase-me", "email": "e@x.io",
-                                                "name": "Eve", "attributes": {"k": "v"}})
+    [result] = await invite(
+        api,
+        survey["id"],
+        {"customer_id": "erase-me", "email": "e@x.io", "name": "Eve", "attributes": {"k": "v"}},
+    )
     r = await api.post("/v1/erasures", json={"customer_id": "erase-me"})
     assert r.status_code == 200
     got = (await api.get(f"/v1/invitations/{result['id']}")).json()
@@ -327,5 +353,7 @@ async def test_erasure_clears_invitations(api):
     page = await api.client.get(path_of(result["score_urls"][3]["url"]))
     assert page.status_code == 404
     async with sessionmaker()() as session:
-        stored = await session.scalar(select(Invitation).where(Invitation.id == uuid.UUID(result["id"])))
+        stored = await session.scalar(
+            select(Invitation).where(Invitation.id == uuid.UUID(result["id"]))
+        )
         assert stored.email is None and stored.erased_at is not None

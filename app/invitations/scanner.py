@@ -20,7 +20,7 @@ MAX_OPENS = 100
 AUTOMATED_AGENT = re.compile(
     r"bot\b|bot/|crawl|spider|scan|preview|headless|phantom|safelinks|proofpoint|mimecast"
     r"|barracuda|symantec|forcepoint|curl/|wget/|python|httpx|go-http-client|java/|okhttp"
-    r"|libwww|node-fetch|axios|slurp",
+    r"|libwww|node-fetch|axios|slurp|googleimageproxy|ggpht",
     re.IGNORECASE,
 )
 

@@ -160,10 +160,10 @@ async def auto_submit(
 ) -> Response:
     """The survey page's automatic submit of the chosen score (see survey.js)."""
     chosen = _int(score)
-    if chosen is None or open is None:
-        return JSONResponse({"recorded": False, "reason": "invalid"}, status_code=422)
+    if chosen is None:
+        return JSONResponse({"recorded": False, "reason": "invalid-score"}, status_code=422)
     refusal = await answers.auto_answer(
-        session, token, open, chosen, trigger=trigger or "visible", user_agent=user_agent
+        session, token, open or "", chosen, trigger=trigger or "visible", user_agent=user_agent
     )
     return JSONResponse(
         {"recorded": refusal is None, "reason": refusal}, headers={"Cache-Control": "no-store"}
