@@ -82,6 +82,10 @@ def configure(level: str, fmt: str) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    # SQL parameters (comments, key hashes, webhook secrets) and webhook URLs (which may
+    # embed a receiver's token) are never logged, whatever the service's level.
+    for name in ("sqlalchemy.engine", "aiosqlite", "asyncpg", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     # The access line comes from Sentio's own middleware (route templates, request ids);
     # uvicorn's would log raw paths, which may hold one-click link tokens.
     logging.getLogger("uvicorn.access").disabled = True
