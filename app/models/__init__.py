@@ -6,6 +6,7 @@ from app.models.idempotency import IdempotencyRecord
 from app.models.invitation import Invitation, InvitationOpen, Unsubscribe
 from app.models.project import DEFAULT_PROJECT_ID, Project
 from app.models.response import Response
+from app.models.rollup import ScoreRollup
 from app.models.survey import Survey
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
@@ -18,6 +19,7 @@ __all__ = [
     "InvitationOpen",
     "Project",
     "Response",
+    "ScoreRollup",
     "Survey",
     "Unsubscribe",
     "WebhookAttempt",

@@ -1,16 +1,21 @@
-"""One GROUP BY over the responses: counts per dimension values, time slot and score."""
+"""Answer counts per dimension values, bucket and score: from the rollups where they can
+answer (grouping and filtering by survey, segment and touchpoint), else one GROUP BY over
+the responses, by 15-minute UTC slot."""
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.db import json_text, time_slot
-from app.models import Response
+from app.models import Response, ScoreRollup
+from app.models.rollup import DAY, NO_VALUE, WEEK
+from app.scores.plan import TINY, Plan, make_plan
 
 COLUMNS = {
     "segment": Response.segment,
@@ -19,6 +24,11 @@ COLUMNS = {
     "locale": Response.locale,
     "survey": Response.survey_id,
 }
+ROLLUP_COLUMNS = {
+    "segment": ScoreRollup.segment,
+    "touchpoint": ScoreRollup.touchpoint,
+    "survey": ScoreRollup.survey_id,
+}
 
 
 @dataclass
@@ -26,10 +36,17 @@ class CountQuery:
     project_id: uuid.UUID
     survey_ids: list[uuid.UUID]
     dimensions: list[str]
-    with_slot: bool
+    interval: str = "none"
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     start: datetime | None = None
     end: datetime | None = None
     equals: dict[str, list[str]] = field(default_factory=dict)
+    use_rollups: bool = True
+
+
+Row = tuple[Any, ...]
+"""(*dimension values, bucket, score, count): the bucket is a date (or None without an
+interval) already, or an int 15-minute UTC slot for the caller to place in its bucket."""
 
 
 def _dimension(name: str, dialect: str) -> ColumnElement[Any]:
@@ -38,25 +55,151 @@ def _dimension(name: str, dialect: str) -> ColumnElement[Any]:
     return COLUMNS[name]
 
 
-async def count_scores(session: AsyncSession, q: CountQuery) -> list[tuple[Any, ...]]:
-    """Rows of (*dimension values, slot or None, score, count)."""
-    dialect = session.get_bind().dialect.name
-    dims = [_dimension(name, dialect) for name in q.dimensions]
-    slot = time_slot(Response.submitted_at, dialect) if q.with_slot else None
-    keys = [*dims, *([slot] if slot is not None else []), Response.score]
-    query = select(*keys, func.count()).where(
+def _raw_filter(q: CountQuery, dialect: str) -> list[ColumnElement[bool]]:
+    where = [
         Response.project_id == q.project_id,
         Response.survey_id.in_(q.survey_ids),
         Response.deleted_at.is_(None),
-    )
-    if q.start is not None:
-        query = query.where(Response.submitted_at >= q.start)
-    if q.end is not None:
-        query = query.where(Response.submitted_at < q.end)
+    ]
     for name, values in q.equals.items():
-        query = query.where(_dimension(name, dialect).in_(values))
-    query = query.group_by(*keys)
+        where.append(_dimension(name, dialect).in_(values))
+    return where
+
+
+async def count_scores(session: AsyncSession, q: CountQuery) -> list[Row]:
+    names = [*q.dimensions, *q.equals]
+    if q.use_rollups and all(name in ROLLUP_COLUMNS for name in names):
+        return await _from_rollups(session, q)
+    return await _by_slot(session, q, [(q.start, q.end)])
+
+
+async def _by_slot(
+    session: AsyncSession, q: CountQuery, ranges: list[tuple[datetime | None, datetime | None]]
+) -> list[Row]:
+    """One GROUP BY over the raw responses in `ranges`, by 15-minute slot with an interval."""
+    dialect = session.get_bind().dialect.name
+    dims = [_dimension(name, dialect) for name in q.dimensions]
+    with_slot = q.interval != "none"
+    slot = time_slot(Response.submitted_at, dialect) if with_slot else None
+    keys = [*dims, *([slot] if slot is not None else []), Response.score]
+    query = select(*keys, func.count()).where(*_raw_filter(q, dialect))
+    bounds = []
+    for start, end in ranges:
+        bound = []
+        if start is not None:
+            bound.append(Response.submitted_at >= start)
+        if end is not None:
+            bound.append(Response.submitted_at < end)
+        bounds.append(and_(true(), *bound))
+    query = query.where(or_(*bounds)).group_by(*keys)
     rows = (await session.execute(query)).all()
     if slot is None:
         return [(*row[:-2], None, row[-2], row[-1]) for row in rows]
     return [tuple(row) for row in rows]
+
+
+async def _extent(session: AsyncSession, q: CountQuery) -> tuple[datetime, datetime] | None:
+    """First and last answer time of the surveys (deleted ones included: a wider range
+    only costs a little)."""
+    per_survey = [
+        select(
+            func.min(Response.submitted_at).label("first"),
+            func.max(Response.submitted_at).label("last"),
+        ).where(Response.survey_id == survey_id, Response.project_id == q.project_id)
+        for survey_id in q.survey_ids
+    ]
+    both = union_all(*per_survey).subquery()
+    first, last = (
+        await session.execute(select(func.min(both.c.first), func.max(both.c.last)))
+    ).one()
+    if first is None:
+        return None
+    return _aware(first), _aware(last)
+
+
+def _aware(value: datetime | str) -> datetime:
+    # min() over a union loses the column type on SQLite, which then returns text.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+async def _from_rollups(session: AsyncSession, q: CountQuery) -> list[Row]:
+    extent = await _extent(session, q)
+    if extent is None:
+        return []
+    lo = max(q.start, extent[0]) if q.start else extent[0]
+    hi = min(q.end, extent[1] + TINY) if q.end else extent[1] + TINY
+    plan = make_plan(lo, hi, q.interval, q.zone)
+    rows = await _rollup_rows(session, q, plan)
+    rows += await _slice_rows(session, q, plan)
+    if plan.slotwise:
+        rows += await _by_slot(session, q, list(plan.slotwise))
+    return rows
+
+
+async def _rollup_rows(session: AsyncSession, q: CountQuery, plan: Plan) -> list[Row]:
+    if not plan.days and not plan.weeks:
+        return []
+    r = ScoreRollup
+    dims = [ROLLUP_COLUMNS[name] for name in q.dimensions]
+    periods = []
+    if plan.weeks:
+        periods.append(and_(r.grain == WEEK, r.period.in_(list(plan.weeks))))
+    if plan.days:
+        periods.append(and_(r.grain == DAY, r.period.in_(list(plan.days))))
+    query = (
+        select(*dims, r.grain, r.period, r.score, func.sum(r.n))
+        .where(
+            r.project_id == q.project_id,
+            r.survey_id.in_(q.survey_ids),
+            or_(*periods),
+            r.n > 0,
+            *(ROLLUP_COLUMNS[name].in_(values) for name, values in q.equals.items()),
+        )
+        .group_by(*dims, r.grain, r.period, r.score)
+    )
+    labels = {WEEK: plan.weeks, DAY: plan.days}
+    width = len(dims)
+    return [
+        (
+            *(None if v == NO_VALUE else v for v in row[:width]),
+            labels[row[width]][row[width + 1]],
+            row[width + 2],
+            int(row[width + 3]),
+        )
+        for row in await session.execute(query)
+    ]
+
+
+async def _slice_rows(session: AsyncSession, q: CountQuery, plan: Plan) -> list[Row]:
+    if not plan.slices:
+        return []
+    dialect = session.get_bind().dialect.name
+    dims = [_dimension(name, dialect) for name in q.dimensions]
+    at = Response.submitted_at
+    ranges = [and_(at >= s.start, at < s.end) for s in plan.slices]
+    part = case(*((bound, index) for index, bound in enumerate(ranges))).label("part")
+    # A subquery, so that GROUP BY names the CASE once (its bound times would otherwise
+    # make PostgreSQL see the SELECT and GROUP BY expressions as different).
+    inner = (
+        select(*(d.label(f"d{i}") for i, d in enumerate(dims)), part, Response.score)
+        .where(*_raw_filter(q, dialect), or_(*ranges))
+        .subquery()
+    )
+    keys = [*(inner.c[f"d{i}"] for i in range(len(dims))), inner.c.part, inner.c.score]
+    query = select(*keys, func.count()).group_by(*keys)
+    rows: list[Row] = []
+    width = len(dims)
+    for row in await session.execute(query):
+        piece = plan.slices[row[width]]
+        values, score, count = row[:width], row[width + 1], row[width + 2]
+        if piece.counts_plus:
+            rows.append((*values, piece.plus, score, count))
+        if piece.counts_minus:
+            rows.append((*values, piece.minus, score, -count))
+    return rows
+
+
+def is_label(bucket: Any) -> bool:
+    return bucket is None or isinstance(bucket, date)

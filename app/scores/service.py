@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import SLOT_SECONDS, utcnow
 from app.errors import InvalidInput
 from app.scores import buckets, stats
-from app.scores.repository import CountQuery, count_scores
+from app.scores.repository import CountQuery, count_scores, is_label
 from app.scores.schemas import KIND_FIELDS, ScoreReport, ScoreRow
 from app.surveys import repository as surveys
 from app.surveys.service import SurveyNotFound
@@ -77,7 +77,8 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
             project_id=project_id,
             survey_ids=list(found),
             dimensions=p.group_by,
-            with_slot=p.interval != "none",
+            interval=p.interval,
+            zone=zone,
             start=start,
             end=end,
             equals=p.equals,
@@ -88,14 +89,22 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
     slot_buckets: dict[int, date] = {}
     for *dims, slot, score, count in counts:
         key = tuple(None if v is None else str(v) for v in dims)
-        bucket = None
-        if slot is not None:
+        bucket = slot
+        if not is_label(slot):
             bucket = slot_buckets.get(slot)
             if bucket is None:
                 instant = buckets.slot_start(slot, SLOT_SECONDS)
                 bucket = slot_buckets[slot] = buckets.instant_bucket(instant, p.interval, zone)
         distribution = groups.setdefault(key, {}).setdefault(bucket, [0] * width)
         distribution[score - scale_min] += count
+    # Rollup days credited to one bucket and corrected from raw rows may leave a bucket, or
+    # a group, whose counts cancel out: it has no answers and must not show.
+    for key in list(groups):
+        by_bucket = groups[key]
+        for bucket in [b for b, counts in by_bucket.items() if not any(counts)]:
+            del by_bucket[bucket]
+        if not by_bucket:
+            del groups[key]
 
     if not p.group_by and not groups:
         groups[()] = {}
