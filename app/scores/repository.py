@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.db import json_text, time_slot
 from app.models import Response, ScoreRollup
 from app.models.rollup import DAY, NO_VALUE, WEEK
-from app.scores.plan import TINY, Plan, make_plan
+from app.scores.plan import Plan, day_number, day_start, make_plan
 
 COLUMNS = {
     "segment": Response.segment,
@@ -128,8 +128,11 @@ async def _from_rollups(session: AsyncSession, q: CountQuery) -> list[Row]:
     extent = await _extent(session, q)
     if extent is None:
         return []
-    lo = max(q.start, extent[0]) if q.start else extent[0]
-    hi = min(q.end, extent[1] + TINY) if q.end else extent[1] + TINY
+    # Nothing lies outside the extent, so it may grow to whole UTC days: those the rollup
+    # answers.
+    first, last = day_start(day_number(extent[0])), day_start(day_number(extent[1]) + 1)
+    lo = max(q.start, first) if q.start else first
+    hi = min(q.end, last) if q.end else last
     plan = make_plan(lo, hi, q.interval, q.zone)
     rows = await _rollup_rows(session, q, plan)
     rows += await _slice_rows(session, q, plan)
