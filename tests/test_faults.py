@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 import app.db as db
 from app.config import get_settings
+from app.migrate import head_revisions, missing_heads
 from app.models import Response
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,6 +178,14 @@ async def test_pool_exhaustion_answers_503_instead_of_queuing(api):
             assert "capacity" in body["detail"]
             assert r.headers["retry-after"] == "1"
         assert (await api.get("/v1/surveys")).status_code == 200
+
+
+def test_readiness_counts_revisions_reached_through_dependencies():
+    heads = set(head_revisions())
+    assert missing_heads(set()) == heads
+    assert missing_heads(heads) == set()
+    with pytest.raises(KeyError):
+        missing_heads({"no-such-revision"})
 
 
 # --- SIGTERM -----------------------------------------------------------------------------

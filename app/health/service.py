@@ -3,7 +3,7 @@ import asyncio
 from sqlalchemy import text
 
 from app.db import get_engine
-from app.migrate import head_revisions
+from app.migrate import missing_heads
 
 READY_TIMEOUT_SECONDS = 2.0
 
@@ -15,10 +15,10 @@ async def readiness() -> tuple[bool, str]:
                 current = set(await conn.scalars(text("SELECT version_num FROM alembic_version")))
     except Exception as error:  # any failure means "not ready", with the reason
         return False, f"database unreachable: {type(error).__name__}"
-    heads = head_revisions()
-    if current != heads:
-        return False, (
-            f"migrations at {', '.join(sorted(current)) or 'none'}, expected "
-            f"{', '.join(sorted(heads))}: run `sentio migrate`"
-        )
+    try:
+        missing = missing_heads(current)
+    except KeyError:  # a revision this code does not know: the database is newer
+        return False, f"unknown migrations {', '.join(sorted(current))}: upgrade Sentio"
+    if missing:
+        return False, f"migrations {', '.join(sorted(missing))} not applied: run `sentio migrate`"
     return True, "database reachable, migrations at head"
