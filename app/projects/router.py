@@ -35,7 +35,7 @@ async def create_project(body: ProjectCreate, session: SessionDep, _caller: Inst
 
 @router.get("/v1/projects", response_model=ProjectList, operation_id="listProjects")
 async def list_projects(session: SessionDep, _caller: InstanceAdmin):
-    return ProjectList(items=await service.list_all(session))
+    return ProjectList(data=await service.list_all(session))
 
 
 @router.get("/v1/projects/{project_id}", response_model=ProjectOut, operation_id="getProject")
@@ -67,7 +67,7 @@ async def list_project_keys(
 ):
     await service.get(session, project_id)
     items = await service.list_keys(session, project_id, include_revoked=include_revoked)
-    return KeyList(items=items)
+    return KeyList(data=items)
 
 
 @router.delete(
@@ -90,7 +90,7 @@ async def create_key(body: KeyCreate, session: SessionDep, caller: ProjectAdmin)
 async def list_keys(session: SessionDep, caller: ProjectAdmin, include_revoked: bool = False):
     """The project's keys: prefix, kind, scopes, times; never a secret."""
     items = await service.list_keys(session, caller.project_id, include_revoked=include_revoked)
-    return KeyList(items=items)
+    return KeyList(data=items)
 
 
 @router.delete("/v1/keys/{key_id}", status_code=204, operation_id="revokeKey")

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.validation import STRICT, Name
 
@@ -14,13 +14,15 @@ class ProjectCreate(BaseModel):
 
 
 class ProjectOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     name: str
     created_at: datetime
 
 
 class ProjectList(BaseModel):
-    items: list[ProjectOut]
+    data: list[ProjectOut]
 
 
 class KeyCreate(BaseModel):
@@ -66,4 +68,4 @@ class KeyCreated(KeyOut):
 
 
 class KeyList(BaseModel):
-    items: list[KeyOut]
+    data: list[KeyOut]

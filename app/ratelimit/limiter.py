@@ -1,22 +1,20 @@
 """Fixed-window rate limiting shared by every worker and server, without a round trip to
 the store on most requests.
 
-Each worker counts hits locally and pushes them to the shared store (database or Redis),
-reading back the window's total, when (a) a bucket is first seen in a window, (b) its
-local hits exceed a share of what the last known total left (`(limit - known) // share`),
-or (c) the last push is older than `sync_seconds`. Far from the limit a worker therefore
-writes once per many requests; close to it the share is zero and every request is decided
-on the store's exact, atomically updated total. A bucket known to be exhausted is refused
-locally until its window ends, so a client hammering past its limit costs no writes.
-
-The overshoot this allows is bounded by the shares spent between pushes; with the default
-share (8) and a few workers it is a few percent of the limit at most, and none for limits
-small enough that the share is already zero or one."""
+Workers take *leases*: a worker reserves a chunk of a bucket's window in the shared store
+(database or Redis) with one atomic add, and admits requests locally until the chunk is
+used up. The store's total is the sum of all reservations, so the workers together never
+admit more than the limit, however many there are. Chunks are a share of what the last
+reservation left (`(limit - reserved) // share`): large far from the limit, so a busy
+key costs one write per many requests, and down to one request close to it, so little of
+the budget can sit unused in an idle worker's lease (a client may be refused a few
+requests early, never let through late). A bucket known to be exhausted is refused locally
+until its window ends: a client hammering past its limit costs no writes."""
 
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from app.ratelimit.policy import Policy
 from app.ratelimit.stores import Store
@@ -47,16 +45,14 @@ class Decision:
 class _Bucket:
     window_start: int
     reset_at: int
-    known: int = 0  # the store's total at the last push (includes our pushed hits)
-    pending: int = 0  # hits counted here, not yet pushed
-    synced_at: float = field(default=-math.inf)
+    reserved: int = 0  # the store's total after our last reservation
+    lease: int = 0  # requests this worker may still admit without asking the store
 
 
 class Limiter:
-    def __init__(self, store: Store, *, share: int = 8, sync_seconds: float = 2.0) -> None:
+    def __init__(self, store: Store, *, share: int = 8) -> None:
         self.store = store
         self.share = share
-        self.sync_seconds = sync_seconds
         self._buckets: dict[str, _Bucket] = {}
         self._pruned_at = time.monotonic()
         self._store_down_logged_at = -math.inf
@@ -71,31 +67,22 @@ class Limiter:
         if bucket is None or bucket.window_start != window_start:
             bucket = self._buckets[name] = _Bucket(window_start, reset_at)
             await self._prune(now)
-        if bucket.known >= policy.limit:
-            return Decision(False, policy, 0, reset_in)
 
-        bucket.pending += 1
-        share = (policy.limit - bucket.known) // self.share
-        must_push = (
-            bucket.synced_at == -math.inf
-            or bucket.pending > share
-            or time.monotonic() - bucket.synced_at >= self.sync_seconds
-        )
-        used = bucket.known + bucket.pending
-        if must_push:
-            pushed = bucket.pending
-            bucket.pending = 0
-            bucket.synced_at = time.monotonic()
+        if bucket.lease == 0 and bucket.reserved < policy.limit:
+            chunk = max(1, (policy.limit - bucket.reserved) // self.share)
             try:
-                total = await self.store.add(name, window_start, reset_at, pushed)
+                total = await self.store.add(name, window_start, reset_at, chunk)
             except Exception as exc:  # the limiter must never turn into an outage
-                bucket.pending += pushed
                 self._store_down(exc)
-                return Decision(True, policy, max(0, policy.limit - used), reset_in)
-            bucket.known = max(bucket.known, total)
-            # Hits counted here while the push was in flight are still pending.
-            used = max(total, bucket.known) + bucket.pending
-        return Decision(used <= policy.limit, policy, max(0, policy.limit - used), reset_in)
+                return Decision(True, policy, max(0, policy.limit - bucket.reserved), reset_in)
+            granted = max(0, min(chunk, policy.limit - (total - chunk)))
+            bucket.reserved = max(bucket.reserved, total)
+            bucket.lease += granted
+        if bucket.lease == 0:
+            return Decision(False, policy, 0, reset_in)
+        bucket.lease -= 1
+        remaining = max(0, policy.limit - bucket.reserved) + bucket.lease
+        return Decision(True, policy, remaining, reset_in)
 
     async def _prune(self, now: float) -> None:
         if time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
