@@ -1,4 +1,4 @@
-"""The `sentio` command: serve, migrate, create-api-key, openapi."""
+"""The `sentio` command: serve, migrate, dispatch, create-api-key, openapi."""
 
 import argparse
 import asyncio
@@ -6,6 +6,7 @@ import signal
 import sys
 
 from app.auth.scopes import SCOPES
+from app.config import Settings
 
 
 async def _migrate() -> None:
@@ -60,6 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     settings = get_settings()
+    _log_and_metrics_setup(settings, args.workers)
     # Uvicorn drains in-flight requests on SIGTERM, then re-raises the signal: exiting with
     # status 0 then tells supervisors that the shutdown was the clean one they asked for.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -71,7 +73,56 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(),
         proxy_headers=True,
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        log_config=None,  # Sentio's own log format (SENTIO_LOG_FORMAT)
+        access_log=False,  # Sentio logs each request itself, without raw paths
     )
+    return 0
+
+
+def _log_and_metrics_setup(settings: Settings, workers: int) -> None:
+    import os
+    import tempfile
+
+    from app.observability import logs
+
+    logs.configure(settings.log_level, settings.log_format)
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Workers write their metrics to files here so that /metrics adds them all up.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sentio-metrics-")
+
+
+async def _dispatch(once: bool) -> int:
+    from app.db import dispose_engine
+    from app.webhooks.dispatcher import Dispatcher
+
+    dispatcher = Dispatcher()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    sent = 0
+    try:
+        if once:
+            while batch := await dispatcher.run_once():
+                sent += batch
+        else:
+            await dispatcher.run_forever(stop)
+    finally:
+        await dispatcher.aclose()
+        await dispose_engine()
+    return sent
+
+
+def cmd_dispatch(args: argparse.Namespace) -> int:
+    from app.config import get_settings
+    from app.observability import logs
+
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    asyncio.run(_migrate())
+    sent = asyncio.run(_dispatch(args.once))
+    if args.once:
+        print(f"Attempted {sent} webhook deliveries.")
     return 0
 
 
@@ -110,6 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     migrate.set_defaults(func=cmd_migrate)
+
+    dispatch = sub.add_parser(
+        "dispatch", help="send webhook deliveries (servers also do this in every worker)"
+    )
+    dispatch.add_argument(
+        "--once", action="store_true", help="send what is due now, then exit (for cron)"
+    )
+    dispatch.set_defaults(func=cmd_dispatch)
 
     openapi = sub.add_parser("openapi", help="print the OpenAPI document (YAML)")
     openapi.set_defaults(func=cmd_openapi)

@@ -463,3 +463,53 @@ async def test_redeliver_sends_the_event_again(api, allow_loopback, receiver, di
     r = await api.post(f"/v1/webhooks/{hook['id']}/deliveries/{missing}/redeliver")
     assert r.status_code == 404
     assert r.json()["type"] == "/problems/webhook-delivery-not-found"
+
+
+async def test_link_answers_invitations_and_unsubscribes(api, allow_loopback, receiver, dispatcher):
+    """The path a newcomer takes: invite, answer through the link, receive signed events."""
+    hook = await register(
+        api,
+        receiver.url,
+        events=[
+            "invitation.created",
+            "response.created",
+            "response.updated",
+            "unsubscribe.created",
+        ],
+    )
+    survey = await api.survey(kind="nps")
+    r = await api.post(
+        f"/v1/surveys/{survey['id']}/invitations",
+        json={"recipients": [{"customer_id": "c-7", "email": "ana@example.com", "segment": "smb"}]},
+    )
+    assert r.status_code == 201, r.text
+    [invitation] = r.json()["data"]
+    token = invitation["survey_url"].rsplit("/s/", 1)[1].split("?")[0]
+    r = await api.client.post("/v1/public/responses", json={"token": token, "score": 4})
+    assert r.status_code in (200, 201), r.text
+    r = await api.client.post("/v1/public/responses", json={"token": token, "score": 4})
+    assert r.status_code in (200, 201), r.text  # the same answer again: no event
+    r = await api.client.post("/v1/public/responses", json={"token": token, "score": 6})
+    assert r.status_code in (200, 201), r.text
+    assert (await api.post("/v1/unsubscribes", json={"customer_id": "c-7"})).status_code == 201
+    assert (await api.post("/v1/unsubscribes", json={"customer_id": "c-7"})).status_code == 200
+    assert await drain(dispatcher) == 4
+
+    events = []
+    for request in receiver.requests:
+        events.append(Webhook(hook["secret"]).verify(request["body"], request["headers"]))
+    by_type = {e["type"]: e["data"] for e in events}
+    assert sorted(by_type) == [
+        "invitation.created",
+        "response.created",
+        "response.updated",
+        "unsubscribe.created",
+    ]
+    sent = by_type["invitation.created"]["invitation"]
+    assert sent["id"] == invitation["id"] and sent["segment"] == "smb"
+    assert token not in json.dumps(events)  # link tokens never leave in events
+    assert by_type["invitation.created"]["survey"]["id"] == survey["id"]
+    assert by_type["response.created"]["response"]["score"] == 4
+    assert by_type["response.created"]["response"]["customer_id"] == "c-7"
+    assert by_type["response.updated"]["response"]["score"] == 6
+    assert by_type["unsubscribe.created"]["unsubscribe"]["customer_id"] == "c-7"

@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import webhooks
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import Conflict, NotFound, ProblemError
 from app.invitations import repository, scanner
 from app.invitations.tokens import token_hash
 from app.models import Invitation, InvitationOpen, Response, Survey
+from app.observability import metrics
 from app.responses.service import check_accepting, check_score
 from app.surveys import repository as surveys
 
@@ -145,6 +147,8 @@ async def answer(
             async with session.begin_nested():
                 session.add(response)
                 await session.flush()
+            await webhooks.emit_response(session, "response.created", response, link.survey)
+            metrics.response_recorded(session, link.survey.kind, response.channel)
             return response, True
         except IntegrityError:
             session.expunge(response)
@@ -152,11 +156,14 @@ async def answer(
             if existing is None:
                 raise
             response, created = existing, False
+    changed = response.score != score or (set_comment and response.comment != comment)
     response.score = score
     if set_comment:
         response.comment = comment
     response.updated_at = now
     await session.flush()
+    if changed:
+        await webhooks.emit_response(session, "response.updated", response, link.survey)
     return response, created
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import webhooks
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import NotFound
@@ -97,6 +98,8 @@ async def create(
                 throttled.add(recipient.customer_id)  # a repeat in the same batch
         invitations.append(invitation)
     await repository.add_all(session, invitations)
+    sent = [_out(i, None, None) for i in invitations if i.status == "created"]
+    await webhooks.emit_invitations(session, survey, sent)
 
     results = []
     for index, invitation in enumerate(invitations):
@@ -212,6 +215,7 @@ async def unsubscribe(
         existing = await repository.get_unsubscribe(session, project_id, customer_id)
         assert existing is not None
         return existing, False
+    await webhooks.emit_unsubscribe(session, entry)
     return entry, True
 
 

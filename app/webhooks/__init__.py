@@ -1,6 +1,20 @@
-"""Signed webhooks through a transactional outbox. Other services call `emit` (or
-`emit_response`) inside their own transaction."""
+"""Signed webhooks through a transactional outbox. Other services call `emit` (or one of
+its helpers) inside their own transaction."""
 
-from app.webhooks.outbox import emit, emit_response, response_facets_now
+from app.webhooks.outbox import (
+    emit,
+    emit_invitations,
+    emit_many,
+    emit_response,
+    emit_unsubscribe,
+    response_facets_now,
+)
 
-__all__ = ["emit", "emit_response", "response_facets_now"]
+__all__ = [
+    "emit",
+    "emit_invitations",
+    "emit_many",
+    "emit_response",
+    "emit_unsubscribe",
+    "response_facets_now",
+]

@@ -39,6 +39,8 @@ RETRY_DELAYS = (
 27 hours, then the delivery is marked failed. Redeliver it by hand after that."""
 
 MAX_ERROR_CHARS = 500
+PER_ENDPOINT = 5
+"""Requests one dispatcher has in flight to one endpoint at a time."""
 USER_AGENT = "Sentio-Webhooks/1"
 
 
@@ -65,10 +67,13 @@ class Dispatcher:
         self.poll_seconds = settings.webhook_poll_seconds
         self.allow_private = settings.webhook_allow_private_targets
         self.disable_after = timedelta(hours=settings.webhook_disable_after_hours)
-        self.lease = timedelta(seconds=self.timeout + 30)
+        self.batch_size = batch_size
+        # A claim must outlast the slowest batch: PER_ENDPOINT requests at a time, each
+        # within the timeout. Another dispatcher may take the delivery after that.
+        rounds = -(-batch_size // PER_ENDPOINT)
+        self.lease = timedelta(seconds=self.timeout * rounds + 30)
         self.sessions = sessions
         self.clock = clock
-        self.batch_size = batch_size
         self.client = httpx.AsyncClient(
             timeout=self.timeout,
             follow_redirects=False,
@@ -93,7 +98,13 @@ class Dispatcher:
                 session, now=now, lease_until=now + self.lease, token=token, limit=self.batch_size
             )
         if claims:
-            await asyncio.gather(*(self._deliver(claim, token) for claim in claims))
+            # Endpoints in parallel, at most PER_ENDPOINT requests to each, oldest first.
+            limits: dict[uuid.UUID, asyncio.Semaphore] = {}
+            for claim in claims:
+                limits.setdefault(claim.endpoint_id, asyncio.Semaphore(PER_ENDPOINT))
+            await asyncio.gather(
+                *(self._deliver(claim, token, limits[claim.endpoint_id]) for claim in claims)
+            )
         return len(claims)
 
     async def run_forever(self, stop: asyncio.Event | None = None) -> None:
@@ -121,10 +132,11 @@ class Dispatcher:
         finally:
             outbox.wakers.discard(self.wake)
 
-    async def _deliver(self, claim: Claimed, token: uuid.UUID) -> None:
+    async def _deliver(self, claim: Claimed, token: uuid.UUID, limit: asyncio.Semaphore) -> None:
         number = claim.attempts + 1
-        attempted_at = utcnow()
-        status_code, error, latency_ms = await self._send(claim)
+        async with limit:
+            attempted_at = utcnow()
+            status_code, error, latency_ms = await self._send(claim)
         succeeded = status_code is not None and 200 <= status_code < 300
         if not succeeded and error is None:
             error = f"HTTP {status_code}: only a 2xx status counts as delivered"

@@ -3,7 +3,8 @@
 from datetime import datetime
 from typing import Any
 
-from app.models import Response, Survey
+from app.invitations.schemas import InvitationOut, UnsubscribeOut
+from app.models import Response, Survey, Unsubscribe
 from app.responses.schemas import ResponseOut
 from app.surveys.schemas import SurveyOut
 
@@ -46,6 +47,17 @@ def response_data(response: Response, survey: Survey) -> dict[str, Any]:
         "response": out.model_dump(mode="json"),
         "survey": SurveyOut.model_validate(survey).model_dump(mode="json"),
     }
+
+
+def invitation_data(invitation: dict[str, Any], survey: Survey) -> dict[str, Any]:
+    return {
+        "invitation": InvitationOut.model_validate(invitation).model_dump(mode="json"),
+        "survey": SurveyOut.model_validate(survey).model_dump(mode="json"),
+    }
+
+
+def unsubscribe_data(entry: Unsubscribe) -> dict[str, Any]:
+    return {"unsubscribe": UnsubscribeOut.model_validate(entry).model_dump(mode="json")}
 
 
 def response_facets(response: Response, survey: Survey) -> Facets:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import after_commit, utcnow
-from app.models import Response, Survey, WebhookDelivery, WebhookEvent
+from app.models import Response, Survey, Unsubscribe, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from app.models.base import uuid7
 from app.webhooks import repository
 from app.webhooks.events import (
@@ -19,9 +19,11 @@ from app.webhooks.events import (
     Facets,
     envelope,
     facets_of,
+    invitation_data,
     matches,
     response_data,
     response_facets,
+    unsubscribe_data,
 )
 
 wakers: set[asyncio.Event] = set()
@@ -45,15 +47,47 @@ async def emit(
     subscribes to it and whose filters match (`facets`, read from `data` when not given).
 
     Returns the stored event, or None when no endpoint wants it (then nothing is stored)."""
+    events = await emit_many(
+        session, project_id, event_type, [data], facets=None if facets is None else [facets]
+    )
+    return events[0] if events else None
+
+
+async def emit_many(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    event_type: str,
+    items: list[dict[str, Any]],
+    *,
+    facets: list[Facets] | None = None,
+) -> list[WebhookEvent]:
+    """`emit` for a batch (an invitation batch): the endpoints are read once."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event type {event_type!r}")
+    if not items:
+        return []
     endpoints = await repository.active_endpoints(session, project_id)
+    endpoints = [e for e in endpoints if event_type in e.events]
     if not endpoints:
-        return None
-    facets = facets_of(data) if facets is None else facets
-    targets = [e for e in endpoints if event_type in e.events and matches(e.filters, facets)]
-    if not targets:
-        return None
+        return []
+    stored = []
+    for index, data in enumerate(items):
+        event_facets = facets_of(data) if facets is None else facets[index]
+        targets = [e for e in endpoints if matches(e.filters, event_facets)]
+        if targets:
+            stored.append(await _store(session, project_id, event_type, data, targets))
+    if stored:
+        after_commit(session, wake)
+    return stored
+
+
+async def _store(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    event_type: str,
+    data: dict[str, Any],
+    targets: list[WebhookEndpoint],
+) -> WebhookEvent:
     now = utcnow()
     event_id = uuid7()
     event = WebhookEvent(
@@ -70,7 +104,6 @@ async def emit(
         for e in targets
     ]
     await repository.add_event(session, event, deliveries)
-    after_commit(session, wake)
     return event
 
 
@@ -101,3 +134,16 @@ async def emit_response(
         response_data(response, survey),
         facets=facets if facets is not None else response_facets(response, survey),
     )
+
+
+async def emit_invitations(
+    session: AsyncSession, survey: Survey, invitations: list[dict[str, Any]]
+) -> None:
+    """`invitation.created` for each invitation that was sent (as the API shows it, without
+    its links: tokens are stored only as hashes, and the outbox is no exception)."""
+    items = [invitation_data(invitation, survey) for invitation in invitations]
+    await emit_many(session, survey.project_id, "invitation.created", items)
+
+
+async def emit_unsubscribe(session: AsyncSession, entry: Unsubscribe) -> None:
+    await emit(session, entry.project_id, "unsubscribe.created", unsubscribe_data(entry))
