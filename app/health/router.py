@@ -1,9 +1,10 @@
 from fastapi import APIRouter
 from starlette.responses import JSONResponse
 
+from app.auth.dependencies import public
 from app.health import service
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], dependencies=[public("probes for orchestrators")])
 
 
 @router.get("/healthz", operation_id="healthz")

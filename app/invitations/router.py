@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from starlette.responses import JSONResponse
 from starlette.responses import Response as HttpResponse
 
-from app.auth.dependencies import SessionDep, require
+from app.auth.dependencies import SessionDep, public, require
 from app.auth.service import Principal
 from app.idempotency.dependencies import Idempotent, token_scope
 from app.invitations import answers, service
@@ -24,7 +24,9 @@ from app.invitations.schemas import (
 from app.validation import CustomerId, Limit
 
 router = APIRouter(tags=["invitations"])
-public_router = APIRouter(tags=["public"])
+public_router = APIRouter(
+    tags=["public"], dependencies=[public("answers by invitation token, no key")]
+)
 
 Reader = Annotated[Principal, Depends(require("invitations:read"))]
 Writer = Annotated[Principal, Depends(require("invitations:write"))]

@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from starlette.responses import Response
 
+from app.auth.dependencies import public
 from app.observability import metrics, service
 
-router = APIRouter()
+router = APIRouter(dependencies=[public("scrapes; SENTIO_METRICS_TOKEN guards it when set")])
 
 
 @router.get("/metrics", include_in_schema=False, operation_id="getMetrics")

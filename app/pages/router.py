@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter, ValidationError
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from app.auth.dependencies import SessionDep
+from app.auth.dependencies import SessionDep, public
 from app.errors import ProblemError
 from app.invitations import answers, service
 from app.invitations.answers import AnswerLocked, LinkExpired, LinkNotFound
@@ -19,7 +19,9 @@ from app.pages.i18n import language, survey_texts, ui
 from app.pages.templating import PAGE_HEADERS, page
 from app.responses.schemas import Comment
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(
+    include_in_schema=False, dependencies=[public("link pages, opened by invitation token")]
+)
 assets = StaticFiles(directory=Path(__file__).resolve().parent / "static")
 
 _SCORE = re.compile(r"-?\d{1,3}")
