@@ -159,13 +159,18 @@ class Stats:
     abandoned: int = 0
     statuses: Counter = field(default_factory=Counter)
     acked: dict[str, dict] = field(default_factory=dict)  # customer_id -> what was sent + id
+    one_click: dict[str, int] = field(default_factory=dict)  # invitation id -> acked score
+    invited: set[str] = field(default_factory=set)  # acknowledged invitation ids
 
 
 async def submit(
-    client: httpx.AsyncClient, server: Server, url: str, body: dict, key: str,
-    stats: Stats, deadline: float,
+    client: httpx.AsyncClient, server: Server, url: str, body: dict, key: str | None,
+    stats: Stats, deadline: float, form: bool = False,
 ) -> dict | None:  # fmt: skip
-    """Send until acknowledged, retrying every failure with the same key and body."""
+    """Send until acknowledged, retrying every failure with the same key and body.
+
+    `form`: a one-click answer, posted as the survey page's form is; acknowledged by the
+    redirect to the thank-you page. It needs no key: one answer per invitation."""
     delay = 0.05
     first = True
     while time.monotonic() < deadline:
@@ -174,13 +179,18 @@ async def submit(
         first = False
         stats.requests += 1
         try:
-            r = await client.post(
-                server.base_url + url, json=body, headers={"Idempotency-Key": key}
-            )
+            if form:
+                r = await client.post(server.base_url + url, data=body)
+            else:
+                r = await client.post(
+                    server.base_url + url, json=body, headers={"Idempotency-Key": str(key)}
+                )
         except httpx.HTTPError as error:
             stats.statuses[type(error).__name__] += 1
         else:
             stats.statuses[r.status_code] += 1
+            if form and r.status_code == 303:
+                return {"location": r.headers["location"]}
             if r.status_code in (200, 201):
                 return r.json()
             if r.status_code < 500 and r.status_code not in (408, 409, 429):
@@ -199,6 +209,9 @@ async def client_loop(
         i = 0
         while not stop.is_set():
             i += 1
+            if i % 2 == 0:
+                await one_click(client, server, survey_id, f"i{n}-{i}", stats, drain_deadline)
+                continue
             customer = f"c{n}-{i}-{uuid.uuid4().hex[:8]}"
             body = {"score": random.randint(0, 10), "customer_id": customer, "segment": f"s{n % 3}"}
             key_value = str(uuid.uuid4())
@@ -214,6 +227,36 @@ async def client_loop(
                 if again is not None:
                     stats.replays += 1
                     stats.replay_mismatches += again["id"] != result["id"]
+
+
+async def one_click(
+    client: httpx.AsyncClient, server: Server, survey_id: str, name: str, stats: Stats,
+    drain_deadline: list[float],
+) -> None:  # fmt: skip
+    """Invite a customer (with an Idempotency-Key), then answer through a score link."""
+    customer = f"{name}-{uuid.uuid4().hex[:8]}"
+    url = f"/v1/surveys/{survey_id}/invitations"
+    body = {"recipients": [{"customer_id": customer}]}
+    batch = await submit(client, server, url, body, str(uuid.uuid4()), stats, drain_deadline[0])
+    if batch is None:
+        stats.abandoned += 1
+        return
+    [invitation] = batch["data"]
+    if invitation["status"] != "created":
+        raise SystemExit(f"invitation not created: {invitation}")
+    stats.acknowledged += 1
+    stats.invited.add(invitation["id"])
+    token = invitation["survey_url"].rsplit("/s/", 1)[1].split("?")[0]
+    score = random.randint(0, 10)
+    form = {"score": str(score)}
+    answered = await submit(
+        client, server, f"/s/{token}", form, None, stats, drain_deadline[0], form=True
+    )
+    if answered is None:
+        stats.abandoned += 1
+        return
+    stats.acknowledged += 1
+    stats.one_click[invitation["id"]] = score
 
 
 async def faults(
@@ -242,30 +285,59 @@ async def verify(cluster: Cluster, server: Server, key: str, survey_id: str, sta
     conn = await asyncpg.connect(cluster.url("sentio", "postgresql"))
     try:
         rows = await conn.fetch(
-            "SELECT id::text, customer_id, score, segment FROM responses "
+            "SELECT id::text, customer_id, score, invitation_id::text FROM responses "
             "WHERE survey_id = $1 AND deleted_at IS NULL",
+            uuid.UUID(survey_id),
+        )
+        invitations = await conn.fetch(
+            "SELECT id::text, customer_id FROM invitations WHERE survey_id = $1",
             uuid.UUID(survey_id),
         )
         records = await conn.fetch(
             "SELECT body->>'id' AS id FROM idempotency_keys WHERE route = $1",
             "POST /v1/surveys/{survey_id}/responses",
         )
+        invitation_records = await conn.fetch(
+            "SELECT body->'data'->0->>'id' AS id FROM idempotency_keys WHERE route = $1",
+            "POST /v1/surveys/{survey_id}/invitations",
+        )
     finally:
         await conn.close()
-    by_customer = Counter(r["customer_id"] for r in rows)
-    stored = {r["customer_id"]: r for r in rows}
-    lost = sum(
-        1
-        for customer, sent in stats.acked.items()
-        if customer not in stored
-        or stored[customer]["id"] != sent["id"]
-        or stored[customer]["score"] != sent["score"]
+    direct = [r for r in rows if r["invitation_id"] is None]
+    linked = [r for r in rows if r["invitation_id"] is not None]
+    by_customer = Counter(r["customer_id"] for r in direct)
+    stored = {r["customer_id"]: r for r in direct}
+    by_invitation = Counter(r["invitation_id"] for r in linked)
+    answer_of = {r["invitation_id"]: r["score"] for r in linked}
+    invited = Counter(r["customer_id"] for r in invitations)
+    invitation_ids = {r["id"] for r in invitations}
+    lost = (
+        len(stats.invited - invitation_ids)
+        + sum(
+            1
+            for invitation_id, score in stats.one_click.items()
+            if answer_of.get(invitation_id) != score
+        )
+        + sum(
+            1
+            for customer, sent in stats.acked.items()
+            if customer not in stored
+            or stored[customer]["id"] != sent["id"]
+            or stored[customer]["score"] != sent["score"]
+        )
     )
-    duplicated = sum(c - 1 for c in by_customer.values() if c > 1) + stats.replay_mismatches
-    response_ids = {r["id"] for r in rows}
+    duplicated = (
+        sum(c - 1 for c in by_customer.values() if c > 1)
+        + sum(c - 1 for c in by_invitation.values() if c > 1)
+        + sum(c - 1 for c in invited.values() if c > 1)
+        + stats.replay_mismatches
+    )
+    response_ids = {r["id"] for r in direct}
     record_ids = Counter(r["id"] for r in records)
-    half_stored = len(response_ids ^ set(record_ids)) + sum(
-        c - 1 for c in record_ids.values() if c > 1
+    half_stored = (
+        len(response_ids ^ set(record_ids))
+        + sum(c - 1 for c in record_ids.values() if c > 1)
+        + len(invitation_ids ^ {r["id"] for r in invitation_records})
     )
 
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=30) as c:
@@ -309,6 +381,7 @@ async def main(args: argparse.Namespace) -> int:
             "SENTIO_LOG_LEVEL": "error",
             "SENTIO_DB_CONNECT_TIMEOUT": "1",
             "SENTIO_WEBHOOK_DISPATCHER": "false",
+            "SENTIO_RATE_LIMIT_BACKEND": "off",  # the clients are one address, many times over
         }
         env.pop("DATABASE_URL", None)
         created = await asyncio.to_thread(
