@@ -90,6 +90,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> ProblemResponse:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's answer to a body json.loads cannot read at all: bytes that are not
+            # UTF-8, nesting deeper than the parser's recursion limit.
+            return problem_response(
+                BadRequest(
+                    "The request body is not valid JSON.",
+                    slug="malformed-json",
+                    title="Malformed JSON",
+                ),
+                request.url.path,
+            )
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         error = ProblemError(
             str(exc.detail), slug=slug, title=str(exc.detail), headers=exc.headers or None
