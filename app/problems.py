@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from app.errors import BadRequest, Conflict, InvalidInput, ProblemError, ServiceUnavailable
+from app.security.redact import safe_path
 
 log = logging.getLogger("sentio.errors")
 
@@ -23,7 +24,8 @@ class ProblemResponse(JSONResponse):
 
 
 def problem_response(error: ProblemError, instance: str | None = None) -> ProblemResponse:
-    return ProblemResponse(error.body(instance), status_code=error.status, headers=error.headers)
+    body = error.body(safe_path(instance))  # link paths hold tokens
+    return ProblemResponse(body, status_code=error.status, headers=error.headers)
 
 
 def _field_errors(exc: RequestValidationError) -> tuple[bool, list[dict[str, Any]]]:

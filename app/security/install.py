@@ -12,6 +12,7 @@ from app.ratelimit.stores import DatabaseStore, RedisStore, Store
 from app.security.cors import BrowserCORS
 from app.security.headers import SecurityHeaders
 from app.security.proxies import TrustedProxies
+from app.security.redact import install_log_filter
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -33,3 +34,4 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(BrowserCORS)
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)
     app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
+    install_log_filter()
