@@ -30,14 +30,14 @@ async def _has_keys() -> bool:
         await dispose_engine()
 
 
-async def _create_key(scopes: list[str], name: str | None) -> tuple[str, str, list[str]]:
+async def _create_key(scopes: list[str], name: str | None, kind: str) -> tuple[str, str, list[str]]:
     from app.auth.service import create_key
     from app.db import dispose_engine, sessionmaker
 
     try:
         async with sessionmaker()() as session, session.begin():
-            key, secret = await create_key(session, scopes, name=name)
-            return str(key.id), secret, key.scopes
+            key, secret = await create_key(session, scopes, name=name, kind=kind)
+            return str(key.id), secret, key.scopes or [kind]
     finally:
         await dispose_engine()
 
@@ -71,7 +71,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=settings.log_level.lower(),
-        proxy_headers=True,
+        proxy_headers=False,  # forwarding headers: SENTIO_TRUSTED_PROXIES (app.security)
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         log_config=None,  # Sentio's own log format (SENTIO_LOG_FORMAT)
         access_log=False,  # Sentio logs each request itself, without raw paths
@@ -131,7 +131,10 @@ def cmd_create_api_key(args: argparse.Namespace) -> int:
 
     asyncio.run(_migrate())
     try:
-        key_id, secret, scopes = asyncio.run(_create_key(args.scope, args.name))
+        if args.instance_admin == bool(args.scope):
+            raise SystemExit("error: give --scope (repeatable) or --instance-admin, not both")
+        kind = "instance" if args.instance_admin else "secret"
+        key_id, secret, scopes = asyncio.run(_create_key(args.scope or [], args.name, kind))
     except ProblemError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         return 2
@@ -174,8 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.set_defaults(func=cmd_openapi)
 
     create = sub.add_parser("create-api-key", help="create an API key and print its secret")
+    create.add_argument("--scope", action="append", choices=SCOPES, help="repeat for more scopes")
     create.add_argument(
-        "--scope", action="append", required=True, choices=SCOPES, help="repeat for more scopes"
+        "--instance-admin",
+        action="store_true",
+        help="a key that creates and lists projects and manages keys of every project",
     )
     create.add_argument("--name", help="a note to recognise the key by")
     create.set_defaults(func=cmd_create_api_key)

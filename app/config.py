@@ -77,6 +77,31 @@ class Settings(BaseSettings):
         description="Allow webhook URLs that resolve to private, loopback or link-local "
         "addresses (development and tests only: it opens the door to request forgery).",
     )
+    rate_limit_backend: Literal["database", "redis", "off"] = Field(
+        "database",
+        description="Where rate-limit counters are shared between workers and servers.",
+    )
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0", description="Redis for rate limits (backend redis)."
+    )
+    rate_limit_api: str = Field(
+        "1200/minute",
+        description="Requests per API key (N/second|minute|hour|day); calls without a key "
+        "count per client address.",
+    )
+    rate_limit_public: str = Field(
+        "120/minute",
+        description="Requests per client address to link pages and /v1/public/* "
+        "(this is what slows down token guessing).",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Proxies (IPs or CIDRs, JSON list) whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed.",
+    )
+    hsts_max_age_seconds: int = Field(
+        31_536_000, ge=0, description="Strict-Transport-Security max-age on HTTPS (0: none)."
+    )
 
 
 @lru_cache

@@ -174,3 +174,12 @@ def json_text(column: ColumnElement[Any], key: str, dialect: str) -> ColumnEleme
             else_=cast(func.json_extract(column, path), Text),
         )
     return column.op("->>")(literal_column(f"'{key}'"))
+
+
+def upsert(table: Any, dialect: str) -> Any:
+    """`INSERT … ON CONFLICT` for the dialect: both spell `on_conflict_do_update` alike."""
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    return insert(table)

@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import problems
+from app import openapi, problems
 from app.config import get_settings
 from app.db import dispose_engine, get_engine
 from app.health.router import router as health_router
@@ -19,8 +19,11 @@ from app.observability.middleware import ObservabilityMiddleware
 from app.observability.router import router as metrics_router
 from app.pages.router import assets
 from app.pages.router import router as pages_router
+from app.projects.router import router as projects_router
+from app.responses.browser import router as browser_router
 from app.responses.router import router as responses_router
 from app.scores.router import router as scores_router
+from app.security import install as security
 from app.surveys.router import router as surveys_router
 from app.webhooks import dispatcher
 from app.webhooks.router import router as webhooks_router
@@ -63,6 +66,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        responses=openapi.PROBLEM_RESPONSES,
         openapi_tags=[
             {"name": "surveys", "description": "Define NPS, CSAT and CES surveys."},
             {"name": "responses", "description": "Record, read, change and erase answers."},
@@ -70,10 +74,12 @@ def create_app() -> FastAPI:
             {"name": "invitations", "description": "Invite customers; links, email blocks."},
             {"name": "public", "description": "Answer an invitation from a browser (no key)."},
             {"name": "webhooks", "description": "Signed event deliveries to your systems."},
+            {"name": "projects and keys", "description": "Tenants and their API keys."},
             {"name": "health", "description": "Liveness and readiness probes."},
         ],
     )
     problems.install(app)
+    openapi.install(app)
     for router in (health_router, surveys_router, responses_router, scores_router):
         app.include_router(router)
     app.include_router(webhooks_router)
@@ -81,12 +87,15 @@ def create_app() -> FastAPI:
     app.include_router(invitations_router)
     app.include_router(public_router)
     app.include_router(pages_router)
+    app.include_router(projects_router)
+    app.include_router(browser_router)
     app.mount("/assets", assets, name="assets")
     app.add_middleware(
         RequestGuard, max_body_bytes=settings.max_body_bytes, json_prefixes=("/v1/",)
     )
     if settings.cors_origins:
         app.add_middleware(PublicCORS, origins=settings.cors_origins)
+    security.install(app, settings)  # proxies, headers, rate limits
     app.add_middleware(ObservabilityMiddleware)  # outermost: sees every answer
     return app
 

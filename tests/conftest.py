@@ -16,6 +16,9 @@ _tmp = tempfile.mkdtemp(prefix="sentio-test-")
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{_tmp}/test.db"
 os.environ["SENTIO_DATABASE_URL"] = DATABASE_URL
 os.environ.setdefault("SENTIO_LOG_LEVEL", "warning")
+# Every test calls from one address; rate limits are tested with their own apps.
+os.environ.setdefault("SENTIO_RATE_LIMIT_API", "1000000/minute")
+os.environ.setdefault("SENTIO_RATE_LIMIT_PUBLIC", "1000000/minute")
 
 import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402

@@ -5,6 +5,7 @@ from app.models.base import Base
 from app.models.idempotency import IdempotencyRecord
 from app.models.invitation import Invitation, InvitationOpen, Unsubscribe
 from app.models.project import DEFAULT_PROJECT_ID, Project
+from app.models.ratelimit import RateLimitCounter
 from app.models.response import Response
 from app.models.rollup import ScoreRollup
 from app.models.survey import Survey
@@ -18,6 +19,7 @@ __all__ = [
     "Invitation",
     "InvitationOpen",
     "Project",
+    "RateLimitCounter",
     "Response",
     "ScoreRollup",
     "Survey",
