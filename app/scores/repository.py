@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select, true, union_all
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -36,6 +36,7 @@ class CountQuery:
     project_id: uuid.UUID
     survey_ids: list[uuid.UUID]
     dimensions: list[str]
+    scale: tuple[int, int] = (0, 10)
     interval: str = "none"
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     start: datetime | None = None
@@ -45,8 +46,19 @@ class CountQuery:
 
 
 Row = tuple[Any, ...]
-"""(*dimension values, bucket, score, count): the bucket is a date (or None without an
-interval) already, or an int 15-minute UTC slot for the caller to place in its bucket."""
+"""(*dimension values, bucket, counts): `counts[i]` answers had score `scale[0] + i` (a
+negative count takes answers off). The bucket is a date (or None without an interval)
+already, or an int 15-minute UTC slot for the caller to place in its bucket."""
+
+
+def _histogram(q: CountQuery, score: ColumnElement[int], n: Any) -> list[ColumnElement[int]]:
+    """One column per scale value: a group's whole distribution comes back as one row,
+    a tenth of the rows (and of the Python work) of one row per score."""
+    low, high = q.scale
+    return [
+        cast(func.sum(case((score == value, n), else_=0)), BigInteger)
+        for value in range(low, high + 1)
+    ]
 
 
 def _dimension(name: str, dialect: str) -> ColumnElement[Any]:
@@ -81,8 +93,9 @@ async def _by_slot(
     dims = [_dimension(name, dialect) for name in q.dimensions]
     with_slot = q.interval != "none"
     slot = time_slot(Response.submitted_at, dialect) if with_slot else None
-    keys = [*dims, *([slot] if slot is not None else []), Response.score]
-    query = select(*keys, func.count()).where(*_raw_filter(q, dialect))
+    keys = [*dims, *([slot] if slot is not None else [])]
+    histogram = _histogram(q, Response.score, 1)
+    query = select(*keys, *histogram).where(*_raw_filter(q, dialect))
     bounds = []
     for start, end in ranges:
         bound = []
@@ -91,11 +104,16 @@ async def _by_slot(
         if end is not None:
             bound.append(Response.submitted_at < end)
         bounds.append(and_(true(), *bound))
-    query = query.where(or_(*bounds)).group_by(*keys)
+    query = query.where(or_(*bounds))
+    if keys:
+        query = query.group_by(*keys)
+    width = len(dims)
     rows = (await session.execute(query)).all()
-    if slot is None:
-        return [(*row[:-2], None, row[-2], row[-1]) for row in rows]
-    return [tuple(row) for row in rows]
+    return [
+        (*row[:width], row[width] if slot is not None else None, list(row[len(keys) :]))
+        for row in rows
+        if any(row[len(keys) :])
+    ]
 
 
 async def _extent(session: AsyncSession, q: CountQuery) -> tuple[datetime, datetime] | None:
@@ -151,27 +169,24 @@ async def _rollup_rows(session: AsyncSession, q: CountQuery, plan: Plan) -> list
         periods.append(and_(r.grain == WEEK, r.period.in_(list(plan.weeks))))
     if plan.days:
         periods.append(and_(r.grain == DAY, r.period.in_(list(plan.days))))
-    query = (
-        select(*dims, r.grain, r.period, r.score, func.sum(r.n))
-        .where(
-            r.project_id == q.project_id,
-            r.survey_id.in_(q.survey_ids),
-            or_(*periods),
-            r.n > 0,
-            *(ROLLUP_COLUMNS[name].in_(values) for name, values in q.equals.items()),
-        )
-        .group_by(*dims, r.grain, r.period, r.score)
+    query = select(*dims, r.grain, r.period, *_histogram(q, r.score, r.n)).where(
+        r.project_id == q.project_id,
+        r.survey_id.in_(q.survey_ids),
+        or_(*periods),
+        r.n > 0,
+        *(ROLLUP_COLUMNS[name].in_(values) for name, values in q.equals.items()),
     )
+    query = query.group_by(*dims, r.grain, r.period)
     labels = {WEEK: plan.weeks, DAY: plan.days}
     width = len(dims)
+    result = await session.execute(query)
     return [
         (
             *(None if v == NO_VALUE else v for v in row[:width]),
             labels[row[width]][row[width + 1]],
-            row[width + 2],
-            int(row[width + 3]),
+            list(row[width + 2 :]),
         )
-        for row in await session.execute(query)
+        for row in result
     ]
 
 
@@ -190,17 +205,17 @@ async def _slice_rows(session: AsyncSession, q: CountQuery, plan: Plan) -> list[
         .where(*_raw_filter(q, dialect), or_(*ranges))
         .subquery()
     )
-    keys = [*(inner.c[f"d{i}"] for i in range(len(dims))), inner.c.part, inner.c.score]
-    query = select(*keys, func.count()).group_by(*keys)
+    keys = [*(inner.c[f"d{i}"] for i in range(len(dims))), inner.c.part]
+    query = select(*keys, *_histogram(q, inner.c.score, 1)).group_by(*keys)
     rows: list[Row] = []
     width = len(dims)
     for row in await session.execute(query):
         piece = plan.slices[row[width]]
-        values, score, count = row[:width], row[width + 1], row[width + 2]
+        values, counts = row[:width], list(row[width + 1 :])
         if piece.counts_plus:
-            rows.append((*values, piece.plus, score, count))
+            rows.append((*values, piece.plus, counts))
         if piece.counts_minus:
-            rows.append((*values, piece.minus, score, -count))
+            rows.append((*values, piece.minus, [-c for c in counts]))
     return rows
 
 

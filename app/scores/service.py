@@ -77,6 +77,7 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
             project_id=project_id,
             survey_ids=list(found),
             dimensions=p.group_by,
+            scale=(scale_min, scale_max),
             interval=p.interval,
             zone=zone,
             start=start,
@@ -87,7 +88,7 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
     width = scale_max - scale_min + 1
     groups: dict[tuple[str | None, ...], dict[date | None, list[int]]] = {}
     slot_buckets: dict[int, date] = {}
-    for *dims, slot, score, count in counts:
+    for *dims, slot, histogram in counts:
         key = tuple(None if v is None else str(v) for v in dims)
         bucket = slot
         if not is_label(slot):
@@ -95,8 +96,13 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
             if bucket is None:
                 instant = buckets.slot_start(slot, SLOT_SECONDS)
                 bucket = slot_buckets[slot] = buckets.instant_bucket(instant, p.interval, zone)
-        distribution = groups.setdefault(key, {}).setdefault(bucket, [0] * width)
-        distribution[score - scale_min] += count
+        by_bucket = groups.setdefault(key, {})
+        distribution = by_bucket.get(bucket)
+        if distribution is None:
+            by_bucket[bucket] = histogram
+        else:
+            for i, count in enumerate(histogram):
+                distribution[i] += count
     # Rollup days credited to one bucket and corrected from raw rows may leave a bucket, or
     # a group, whose counts cancel out: it has no answers and must not show.
     for key in list(groups):
@@ -121,6 +127,7 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
     for key in sorted(groups, key=lambda k: [(v is None, v or "") for v in k]):
         by_bucket = groups[key]
         previous: list[int] | None = None
+        previous_summary: dict | None = None
         for bucket in series:
             distribution = by_bucket.get(bucket, [0] * width)
             row: dict[str, Any] = {"group": dict(zip(p.group_by, key, strict=True))}
@@ -132,11 +139,18 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
             row.update({name: summary[name] for name in KIND_FIELDS[kind]})
             if bucket is not None:
                 row["change"] = (
-                    stats.change(kind, scale_min, scale_max, previous, distribution)
-                    if previous is not None
+                    stats.change(
+                        kind,
+                        scale_min,
+                        scale_max,
+                        previous,
+                        distribution,
+                        summaries=(previous_summary, summary),
+                    )
+                    if previous is not None and previous_summary is not None
                     else None
                 )
-            previous = distribution
+            previous, previous_summary = distribution, summary
             rows.append(ScoreRow(**row))
     return ScoreReport(
         kind=kind,

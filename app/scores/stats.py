@@ -168,16 +168,27 @@ def _test(delta: float, diff: float, se: float) -> dict:
 
 
 def change(
-    kind: str, scale_min: int, scale_max: int, previous: list[int], current: list[int]
+    kind: str,
+    scale_min: int,
+    scale_max: int,
+    previous: list[int],
+    current: list[int],
+    *,
+    summaries: tuple[dict, dict] | None = None,
 ) -> dict | None:
     """Change from ``previous`` to ``current``: delta, z, two-sided p, significant.
 
     NPS: adjusted-Wald z; CSAT: pooled two-proportion z on satisfied/n;
     CES: Welch z on the means. None when a side is empty (CES: when a side has
     n < 2). A zero standard error gives z = p = None and significant False.
+    ``summaries``: both sides' ``summarize`` results, when the caller has them already.
     """
-    prev = summarize(kind, scale_min, scale_max, previous)
-    cur = summarize(kind, scale_min, scale_max, current)
+    if summaries is None:
+        summaries = (
+            summarize(kind, scale_min, scale_max, previous),
+            summarize(kind, scale_min, scale_max, current),
+        )
+    prev, cur = summaries
     n1, n2 = prev["n"], cur["n"]
     if n1 == 0 or n2 == 0:
         return None
