@@ -117,9 +117,19 @@ async def dispatcher(clock):
 
 
 @pytest.fixture(autouse=True)
-async def _no_leftovers(api):
-    """Deliveries are claimed across projects: drop this test's endpoints (and with them
-    their deliveries) so that no other test's dispatcher sees them."""
+async def _only_this_test(api):
+    """Dispatchers claim deliveries of every project. Deliveries other tests left pending
+    are parked far in the future for the length of this test, and this test's endpoints
+    (with their deliveries) are dropped after it."""
+    async with sessionmaker()() as session, session.begin():
+        await session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.status == "pending",
+                WebhookDelivery.project_id != api.project_id,
+            )
+            .values(next_attempt_at=utcnow() + timedelta(days=36500))
+        )
     yield
     async with sessionmaker()() as session, session.begin():
         await session.execute(
