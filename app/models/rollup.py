@@ -11,10 +11,13 @@ NO_VALUE = ""
 DAY, WEEK = 1, 7
 """Rollup grains, in days. A week starts on Monday 00:00 UTC."""
 
+SCORES = range(11)
+"""Every score any scale allows (NPS 0-10, CSAT up to 1-10, CES up to 1-7)."""
+
 
 class ScoreRollup(Base):
-    """How many live answers of each score fell in one UTC day or week, per survey, segment
-    and touchpoint: what scores read instead of the raw responses.
+    """The distribution of live answers in one UTC day or week, per survey, segment and
+    touchpoint: `n<s>` answers had score s. Scores read it instead of the raw responses.
 
     Database triggers (migration 0006) keep it in step with every write to `responses` in
     the same transaction, whatever code path made the write. `period` is the first day of
@@ -28,5 +31,14 @@ class ScoreRollup(Base):
     period: Mapped[int] = mapped_column(Integer, primary_key=True)
     segment: Mapped[str] = mapped_column(String(100), primary_key=True)
     touchpoint: Mapped[str] = mapped_column(String(100), primary_key=True)
-    score: Mapped[int] = mapped_column(Integer, primary_key=True)
-    n: Mapped[int] = mapped_column(BigInteger)
+    n0: Mapped[int] = mapped_column(BigInteger, default=0)
+    n1: Mapped[int] = mapped_column(BigInteger, default=0)
+    n2: Mapped[int] = mapped_column(BigInteger, default=0)
+    n3: Mapped[int] = mapped_column(BigInteger, default=0)
+    n4: Mapped[int] = mapped_column(BigInteger, default=0)
+    n5: Mapped[int] = mapped_column(BigInteger, default=0)
+    n6: Mapped[int] = mapped_column(BigInteger, default=0)
+    n7: Mapped[int] = mapped_column(BigInteger, default=0)
+    n8: Mapped[int] = mapped_column(BigInteger, default=0)
+    n9: Mapped[int] = mapped_column(BigInteger, default=0)
+    n10: Mapped[int] = mapped_column(BigInteger, default=0)

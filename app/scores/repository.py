@@ -169,11 +169,12 @@ async def _rollup_rows(session: AsyncSession, q: CountQuery, plan: Plan) -> list
         periods.append(and_(r.grain == WEEK, r.period.in_(list(plan.weeks))))
     if plan.days:
         periods.append(and_(r.grain == DAY, r.period.in_(list(plan.days))))
-    query = select(*dims, r.grain, r.period, *_histogram(q, r.score, r.n)).where(
+    low, high = q.scale
+    counts = [cast(func.sum(getattr(r, f"n{v}")), BigInteger) for v in range(low, high + 1)]
+    query = select(*dims, r.grain, r.period, *counts).where(
         r.project_id == q.project_id,
         r.survey_id.in_(q.survey_ids),
         or_(*periods),
-        r.n > 0,
         *(ROLLUP_COLUMNS[name].in_(values) for name, values in q.equals.items()),
     )
     query = query.group_by(*dims, r.grain, r.period)

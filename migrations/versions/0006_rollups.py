@@ -1,4 +1,4 @@
-"""Score rollups: answers counted per UTC day and week, kept in step by triggers.
+"""Score rollups: the distribution of answers per UTC day and week, kept by triggers.
 
 Revision ID: 0006
 Revises: 0001
@@ -24,7 +24,9 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = "0002"  # rebuilds responses on SQLite
 
-KEY = "project_id, survey_id, grain, period, segment, touchpoint, score"
+KEY = "project_id, survey_id, grain, period, segment, touchpoint"
+COUNTS = [f"n{score}" for score in range(11)]
+ADD_EXCLUDED = ", ".join(f"{c} = r.{c} + excluded.{c}" for c in COUNTS)
 
 # A day is counted in days since 1970-01-01 UTC; a week by its Monday (1970-01-01 was a
 # Thursday, hence the + 3).
@@ -37,11 +39,12 @@ PG_COUNTED = f"""
     CROSS JOIN (VALUES (1::smallint), (7::smallint)) AS g(grain)
     WHERE deleted_at IS NULL AND score IS NOT NULL
 """
+PG_SUMS = ", ".join(f"coalesce(sum(delta) FILTER (WHERE score = {i}), 0)" for i in range(11))
 PG_UPSERT = f"""
-    INSERT INTO score_rollups AS r ({KEY}, n)
-    SELECT {KEY}, sum(delta) FROM ({{deltas}}) AS changes
-    GROUP BY {KEY} HAVING sum(delta) <> 0 ORDER BY {KEY}
-    ON CONFLICT ({KEY}) DO UPDATE SET n = r.n + excluded.n
+    INSERT INTO score_rollups AS r ({KEY}, {", ".join(COUNTS)})
+    SELECT {KEY}, {PG_SUMS} FROM ({{deltas}}) AS changes
+    GROUP BY {KEY} ORDER BY {KEY}
+    ON CONFLICT ({KEY}) DO UPDATE SET {ADD_EXCLUDED}
 """
 PG_PLUS = "SELECT *, 1 AS delta FROM ({}) AS plus".format(PG_COUNTED.format(rows="new_rows"))
 PG_MINUS = "SELECT *, -1 AS delta FROM ({}) AS minus".format(PG_COUNTED.format(rows="old_rows"))
@@ -75,17 +78,21 @@ SQLITE_CHANGED = (
 )
 
 
+def _sqlite_counts(row: str, delta: str) -> str:
+    return ", ".join(f"CASE WHEN {row}.score = {i} THEN {delta} ELSE 0 END" for i in range(11))
+
+
 def _sqlite_add(row: str, delta: int) -> str:
     day = SQLITE_DAY.format(row=row)
     values = ", ".join(
         f"({row}.project_id, {row}.survey_id, {grain}, {period}, coalesce({row}.segment, ''), "
-        f"coalesce({row}.touchpoint, ''), {row}.score, {delta})"
+        f"coalesce({row}.touchpoint, ''), {_sqlite_counts(row, str(delta))})"
         for grain, period in ((1, day), (7, f"{day} - ({day} + 3) % 7"))
     )
     return (
-        f"INSERT INTO score_rollups ({KEY}, n) SELECT * FROM (VALUES {values}) "
+        f"INSERT INTO score_rollups ({KEY}, {', '.join(COUNTS)}) SELECT * FROM (VALUES {values}) "
         f"WHERE {SQLITE_COUNTED.format(row=row)} "
-        f"ON CONFLICT ({KEY}) DO UPDATE SET n = n + excluded.n;"
+        f"ON CONFLICT ({KEY}) DO UPDATE SET {ADD_EXCLUDED.replace('r.', '')};"
     )
 
 
@@ -108,8 +115,7 @@ def upgrade() -> None:
         sa.Column("period", sa.Integer(), nullable=False),
         sa.Column("segment", sa.String(length=100), nullable=False),
         sa.Column("touchpoint", sa.String(length=100), nullable=False),
-        sa.Column("score", sa.Integer(), nullable=False),
-        sa.Column("n", sa.BigInteger(), nullable=False),
+        *(sa.Column(c, sa.BigInteger(), nullable=False) for c in COUNTS),
         sa.PrimaryKeyConstraint(*KEY.split(", "), name=op.f("pk_score_rollups")),
     )
     if op.get_bind().dialect.name == "postgresql":
@@ -123,16 +129,16 @@ def upgrade() -> None:
     else:
         for name, body in SQLITE_TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {body}")
+        day = SQLITE_DAY.format(row="responses")
         op.execute(
-            f"INSERT INTO score_rollups ({KEY}, n) SELECT {KEY}, count(*) FROM ("
+            f"INSERT INTO score_rollups ({KEY}, {', '.join(COUNTS)}) "
+            f"SELECT {KEY}, {', '.join(f'sum({c})' for c in COUNTS)} FROM ("
             + " UNION ALL ".join(
                 f"SELECT project_id, survey_id, {grain} AS grain, {period} AS period, "
                 "coalesce(segment, '') AS segment, coalesce(touchpoint, '') AS touchpoint, "
-                f"score FROM responses WHERE {SQLITE_COUNTED.format(row='responses')}"
-                for grain, period in (
-                    (1, SQLITE_DAY.format(row="responses")),
-                    (7, "{d} - ({d} + 3) % 7".format(d=SQLITE_DAY.format(row="responses"))),
-                )
+                + ", ".join(f"CASE WHEN score = {i} THEN 1 ELSE 0 END AS n{i}" for i in range(11))
+                + f" FROM responses WHERE {SQLITE_COUNTED.format(row='responses')}"
+                for grain, period in ((1, day), (7, f"{day} - ({day} + 3) % 7"))
             )
             + f") GROUP BY {KEY}"
         )
