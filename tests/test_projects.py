@@ -6,7 +6,7 @@ import subprocess
 import sys
 import uuid
 
-from conftest import DATABASE_URL, Api, assert_problem, new_project
+from conftest import DATABASE_URL, Api, assert_problem, new_key, new_project
 
 from app.auth.service import create_key
 from app.db import sessionmaker
@@ -126,3 +126,17 @@ def test_cli_creates_an_instance_admin_key_and_prints_it_last():
         timeout=60,
     )
     assert refused.returncode != 0 and "ik_" not in refused.stdout
+
+
+async def test_instance_keys_are_out_of_reach_of_the_default_projects_admin(client):
+    root = await instance_admin(client)
+    default_admin = Api(client, DEFAULT_PROJECT_ID, await new_key(DEFAULT_PROJECT_ID, "admin"))
+    listed = (await default_admin.get("/v1/keys")).json()["data"]
+    assert all(key["kind"] != "instance" for key in listed)
+    mine = next(
+        k
+        for k in (await root.get(f"/v1/projects/{DEFAULT_PROJECT_ID}/keys")).json()["data"]
+        if k["kind"] == "instance" and k["prefix"] == root.key[:10]
+    )
+    assert_problem(await default_admin.delete(f"/v1/keys/{mine['id']}"), 404)
+    assert (await root.get("/v1/projects")).status_code == 200

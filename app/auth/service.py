@@ -187,13 +187,18 @@ async def authenticate(session: AsyncSession, authorization: str | None) -> Prin
 
 
 async def list_keys(
-    session: AsyncSession, project_id: uuid.UUID, *, include_revoked: bool
+    session: AsyncSession, project_id: uuid.UUID, *, include_revoked: bool, instance: bool
 ) -> list[ApiKey]:
-    return await repository.list_for_project(session, project_id, include_revoked=include_revoked)
+    """A project's keys; instance admin keys only for an instance admin (`instance`)."""
+    return await repository.list_for_project(
+        session, project_id, include_revoked=include_revoked, instance=instance
+    )
 
 
-async def revoke_key(session: AsyncSession, project_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
-    key = await repository.get(session, project_id, key_id)
+async def revoke_key(
+    session: AsyncSession, project_id: uuid.UUID, key_id: uuid.UUID, *, instance: bool
+) -> ApiKey:
+    key = await repository.get(session, project_id, key_id, instance=instance)
     if key is None:
         raise NotFound(f"No API key {key_id} in this project.")
     if key.revoked_at is None:

@@ -66,7 +66,9 @@ async def list_project_keys(
     include_revoked: bool = False,
 ):
     await service.get(session, project_id)
-    items = await service.list_keys(session, project_id, include_revoked=include_revoked)
+    items = await service.list_keys(
+        session, project_id, include_revoked=include_revoked, instance=True
+    )
     return KeyList(data=items)
 
 
@@ -76,7 +78,7 @@ async def list_project_keys(
 async def revoke_project_key(
     project_id: uuid.UUID, key_id: uuid.UUID, session: SessionDep, _caller: InstanceAdmin
 ):
-    await service.revoke_key(session, project_id, key_id)
+    await service.revoke_key(session, project_id, key_id, instance=True)
     return HttpResponse(status_code=204)
 
 
@@ -89,12 +91,14 @@ async def create_key(body: KeyCreate, session: SessionDep, caller: ProjectAdmin)
 @router.get("/v1/keys", response_model=KeyList, operation_id="listKeys")
 async def list_keys(session: SessionDep, caller: ProjectAdmin, include_revoked: bool = False):
     """The project's keys: prefix, kind, scopes, times; never a secret."""
-    items = await service.list_keys(session, caller.project_id, include_revoked=include_revoked)
+    items = await service.list_keys(
+        session, caller.project_id, include_revoked=include_revoked, instance=False
+    )
     return KeyList(data=items)
 
 
 @router.delete("/v1/keys/{key_id}", status_code=204, operation_id="revokeKey")
 async def revoke_key(key_id: uuid.UUID, session: SessionDep, caller: ProjectAdmin):
     """Revoke a key of the caller's project; it stops working at once."""
-    await service.revoke_key(session, caller.project_id, key_id)
+    await service.revoke_key(session, caller.project_id, key_id, instance=False)
     return HttpResponse(status_code=204)

@@ -48,14 +48,20 @@ async def create_key(session: AsyncSession, project_id: uuid.UUID, body: KeyCrea
 
 
 async def list_keys(
-    session: AsyncSession, project_id: uuid.UUID, *, include_revoked: bool
+    session: AsyncSession, project_id: uuid.UUID, *, include_revoked: bool, instance: bool
 ) -> list[KeyOut]:
-    found = await keys.list_keys(session, project_id, include_revoked=include_revoked)
+    """`instance`: the caller is an instance admin, who alone sees instance admin keys
+    (they live in the default project, whose own admin must not revoke them)."""
+    found = await keys.list_keys(
+        session, project_id, include_revoked=include_revoked, instance=instance
+    )
     return [key_out(key) for key in found]
 
 
-async def revoke_key(session: AsyncSession, project_id: uuid.UUID, key_id: uuid.UUID) -> None:
-    await keys.revoke_key(session, project_id, key_id)
+async def revoke_key(
+    session: AsyncSession, project_id: uuid.UUID, key_id: uuid.UUID, *, instance: bool
+) -> None:
+    await keys.revoke_key(session, project_id, key_id, instance=instance)
 
 
 def key_out(key: ApiKey) -> KeyOut:
