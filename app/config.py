@@ -85,7 +85,7 @@ class Settings(BaseSettings):
         "redis://127.0.0.1:6379/0", description="Redis for rate limits (backend redis)."
     )
     rate_limit_api: str = Field(
-        "1200/minute",
+        "6000/minute",
         description="Requests per API key (N/second|minute|hour|day); calls without a key "
         "count per client address.",
     )
