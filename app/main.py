@@ -21,6 +21,7 @@ from app.pages.router import assets
 from app.pages.router import router as pages_router
 from app.projects.router import router as projects_router
 from app.responses.browser import router as browser_router
+from app.responses.export import router as export_router
 from app.responses.router import router as responses_router
 from app.scores.router import router as scores_router
 from app.security import install as security
@@ -89,6 +90,7 @@ def create_app() -> FastAPI:
     app.include_router(pages_router)
     app.include_router(projects_router)
     app.include_router(browser_router)
+    app.include_router(export_router)
     app.mount("/assets", assets, name="assets")
     app.add_middleware(
         RequestGuard, max_body_bytes=settings.max_body_bytes, json_prefixes=("/v1/",)

@@ -182,3 +182,29 @@ async def test_request_size_limit(api):
 async def test_a_bare_api_key_header_echo_is_never_reflected(api: Api):
     r = await api.get("/v1/scores", params={"survey_id": api.key})
     assert r.status_code == 422 and api.key not in r.text
+
+
+async def test_responses_export_neutralises_text_and_keeps_numbers(api):
+    survey = await api.survey()
+    evil = ["=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx", 'plain, with "quotes"\nand lines']
+    for i, comment in enumerate(evil):
+        await api.answer(survey["id"], i, comment=comment, segment="-seg", customer_id=f"c{i}")
+    bi = Api(
+        api.client,
+        api.project_id,
+        (await api.post("/v1/keys", json={"kind": "read"})).json()["secret"],
+    )
+    r = await bi.get("/v1/exports/responses", params={"survey_id": survey["id"]})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [row["comment"] for row in rows] == ["'" + c for c in evil[:6]] + [evil[6]]
+    assert [row["score"] for row in rows] == [str(i) for i in range(len(evil))]
+    assert {row["segment"] for row in rows} == {"'-seg"}
+
+    first = await bi.get("/v1/exports/responses", params={"limit": 3})
+    assert len(list(csv.DictReader(io.StringIO(first.text)))) == 3
+    rest = await bi.get(
+        "/v1/exports/responses", params={"cursor": first.headers["sentio-next-cursor"]}
+    )
+    assert len(list(csv.DictReader(io.StringIO(rest.text)))) == len(evil) - 3
+    assert "sentio-next-cursor" not in rest.headers
