@@ -310,3 +310,19 @@ async def test_limit_holds_across_two_worker_processes(backend):
         except TimeoutError:
             os.killpg(server.pid, signal.SIGKILL)
             await asyncio.wait_for(server.wait(), timeout=10)
+
+
+async def test_an_address_spraying_made_up_keys_is_stopped():
+    project = await new_project()
+    key = await new_key(project, "surveys:read")
+    async with limited_client(rate_limit_public="3/day") as client:
+        codes = []
+        for _ in range(5):
+            made_up = {"Authorization": f"Bearer sk_{secrets.token_urlsafe(32)}"}
+            codes.append((await client.get("/v1/surveys", headers=made_up)).status_code)
+        assert codes == [401, 401, 401, 429, 429]
+        r = await Api(client, project, key).get("/v1/surveys")
+        assert_problem(r, 429, "rate-limited")
+    # From another address the real key works.
+    async with limited_client(rate_limit_public="3/day") as client:
+        assert (await Api(client, project, key).get("/v1/surveys")).status_code == 200

@@ -84,6 +84,20 @@ class Limiter:
         remaining = max(0, policy.limit - bucket.reserved) + bucket.lease
         return Decision(True, policy, remaining, reset_in)
 
+    def exhausted(self, policy: Policy, who: str) -> Decision | None:
+        """A refusal if this worker already knows the bucket is spent; no store access."""
+        now = time.time()
+        bucket = self._buckets.get(f"{policy.name}:{who}")
+        window_start = int(now // policy.window) * policy.window
+        if (
+            bucket is None
+            or bucket.window_start != window_start
+            or bucket.lease > 0
+            or bucket.reserved < policy.limit
+        ):
+            return None
+        return Decision(False, policy, 0, max(1, math.ceil(bucket.reset_at - now)))
+
     async def _prune(self, now: float) -> None:
         if time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
             return

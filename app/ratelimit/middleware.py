@@ -3,7 +3,9 @@
 - `/v1/public/…` and the link pages (paths under `PUBLIC_PREFIXES`): per client address,
   which is what slows down token guessing.
 - the rest of `/v1/…`: per API key (a hash of the bearer secret, so no lookup is needed
-  to count), or per client address for calls without a key.
+  to count), or per client address for calls without a key. Answers `401` to a key are
+  also counted per client address (policy `auth`, the public limit): an address that
+  sprays made-up keys, each with a fresh budget of its own, is stopped there.
 - health probes, metrics and documentation: not limited.
 """
 
@@ -20,10 +22,14 @@ PUBLIC_PREFIXES = ("/v1/public/", "/v1/browser/", "/s/", "/u/")
 """Paths anyone may call: the public endpoints and the hosted link pages."""
 
 
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return address_bucket(client[0] if client else None)
+
+
 def classify(scope: Scope, api: Policy, public: Policy) -> tuple[Policy, str] | None:
     path: str = scope["path"]
-    client = scope.get("client")
-    address = address_bucket(client[0] if client else None)
+    address = client_address(scope)
     if path.startswith(PUBLIC_PREFIXES):
         return public, "addr:" + address
     if not path.startswith("/v1/"):
@@ -50,6 +56,7 @@ class RateLimit:
         self.limiter = limiter
         self.api = api
         self.public = public
+        self.failures = Policy("auth", public.limit, public.window)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = (
@@ -60,7 +67,10 @@ class RateLimit:
         if found is None:
             await self.app(scope, receive, send)
             return
-        decision = await self.limiter.hit(*found)
+        keyed = found[1].startswith("key:")
+        address = "addr:" + client_address(scope)
+        refused = self.limiter.exhausted(self.failures, address) if keyed else None
+        decision = refused or await self.limiter.hit(*found)
         if not decision.allowed:
             await _refuse(decision, scope, receive, send)
             return
@@ -68,6 +78,8 @@ class RateLimit:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), *decision.headers()]
+                if keyed and message["status"] == 401:
+                    await self.limiter.hit(self.failures, address)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
