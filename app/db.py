@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Text, case, cast, event, func, literal_column, select
+from sqlalchemy import BigInteger, Text, case, cast, event, func, literal_column, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -116,6 +116,15 @@ async def try_transaction_lock(session: AsyncSession, lock_id: int) -> bool:
     if session.bind.dialect.name == "sqlite":
         return True
     return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(lock_id))))
+
+
+async def expect_small_reads(session: AsyncSession) -> None:
+    """No JIT compilation and no parallel workers for the rest of the transaction: for
+    queries that PostgreSQL's estimate wrongly calls expensive, starting those costs more
+    than the query."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL jit = off"))
+        await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
 def utcnow() -> datetime:

@@ -34,7 +34,14 @@ class Options:
 
     def smoke(self) -> "Options":
         return replace(
-            self, rows=20_000, rounds=1, seconds=1, connections=4, smoke_run=True, suffix="_smoke"
+            self,
+            rows=20_000,
+            rounds=1,
+            seconds=1,
+            connections=4,
+            fresh=True,
+            smoke_run=True,
+            suffix="_smoke",
         )
 
 

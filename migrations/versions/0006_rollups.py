@@ -15,6 +15,7 @@ must run before this one (hence `depends_on`), or re-create the triggers.
 # ruff: noqa: S608 - the SQL below is built from constants only
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -125,7 +126,7 @@ def upgrade() -> None:
                 f"CREATE TRIGGER score_rollups_{event.lower()} AFTER {event} ON responses "
                 f"{referencing} FOR EACH STATEMENT EXECUTE FUNCTION score_rollups_apply()"
             )
-        op.execute(PG_UPSERT.format(deltas=PG_PLUS.replace("new_rows", "responses")))
+        _backfill_postgresql()
     else:
         for name, body in SQLITE_TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {body}")
@@ -142,6 +143,29 @@ def upgrade() -> None:
             )
             + f") GROUP BY {KEY}"
         )
+
+
+def _backfill_postgresql() -> None:
+    """Count the existing answers per survey and month: many short statements, each within
+    the service's statement timeout, each using the (survey_id, submitted_at) index."""
+    bind = op.get_bind()
+    spans = bind.execute(
+        sa.text(
+            "SELECT survey_id, min(submitted_at), max(submitted_at) FROM responses "
+            "GROUP BY survey_id"
+        )
+    ).all()
+    chunk = (
+        "(SELECT * FROM responses WHERE survey_id = :survey "
+        "AND submitted_at >= :start AND submitted_at < :end) AS chunk"
+    )
+    upsert = sa.text(PG_UPSERT.format(deltas=PG_PLUS.replace("new_rows", chunk)))
+    for survey_id, first, last in spans:
+        start = first
+        while start <= last:
+            end = start + timedelta(days=31)
+            bind.execute(upsert, {"survey": survey_id, "start": start, "end": end})
+            start = end
 
 
 def downgrade() -> None:
