@@ -44,6 +44,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: _problem("Body too large."),
     415: _problem("Body is not JSON."),
     422: _problem("Invalid input."),
+    429: _problem("Too many requests; retry after `Retry-After` seconds."),
     503: _problem("Database unavailable; retry after `Retry-After` seconds."),
 }
 

@@ -192,9 +192,10 @@ def test_readiness_counts_revisions_reached_through_dependencies():
 
 
 @contextlib.contextmanager
-def server(port: int, grace: int) -> Iterator[subprocess.Popen]:
+def server(port: int, grace: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     env = {
         **os.environ,
+        **(env or {}),
         "SENTIO_DATABASE_URL": DATABASE_URL,
         "SENTIO_SHUTDOWN_GRACE_SECONDS": str(grace),
         "SENTIO_LOG_LEVEL": "warning",
