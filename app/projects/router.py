@@ -10,6 +10,7 @@ from starlette.responses import Response as HttpResponse
 from app.auth.dependencies import SessionDep, require
 from app.auth.scopes import INSTANCE
 from app.auth.service import Principal
+from app.idempotency.dependencies import Idempotent
 from app.projects import service
 from app.projects.schemas import (
     KeyCreate,
@@ -29,8 +30,10 @@ ProjectAdmin = Annotated[Principal, Depends(require("admin"))]
 @router.post(
     "/v1/projects", status_code=201, response_model=ProjectOut, operation_id="createProject"
 )
-async def create_project(body: ProjectCreate, session: SessionDep, _caller: InstanceAdmin):
-    return await service.create(session, body)
+async def create_project(
+    body: ProjectCreate, session: SessionDep, caller: InstanceAdmin, idem: Idempotent
+):
+    return await idem.run(str(caller.key_id), lambda: service.create(session, body))
 
 
 @router.get("/v1/projects", response_model=ProjectList, operation_id="listProjects")

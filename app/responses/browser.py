@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from app.auth.dependencies import SessionDep, browser_key
 from app.auth.service import Principal
+from app.idempotency.dependencies import Idempotent
 from app.responses import service
 from app.responses.schemas import Attributes, Comment, ResponseCreate
 from app.validation import STRICT, Label, Locale
@@ -52,6 +53,7 @@ async def submit_browser_response(
     body: BrowserAnswer,
     session: SessionDep,
     caller: Annotated[Principal, Depends(browser_key)],
+    idem: Idempotent,
 ):
     """Record an answer from a page on one of the publishable key's allowed origins
     (`Authorization: Bearer pk_…`; the browser's `Origin` must be one of them)."""
@@ -61,10 +63,14 @@ async def submit_browser_response(
         channel="web",
         submitted_at=None,
     )
-    response = await service.create(session, caller.project_id, survey_id, data)
-    return BrowserAnswerOut(
-        id=response.id,
-        survey_id=response.survey_id,
-        score=response.score,
-        submitted_at=response.submitted_at,
-    )
+
+    async def create() -> BrowserAnswerOut:
+        response = await service.create(session, caller.project_id, survey_id, data)
+        return BrowserAnswerOut(
+            id=response.id,
+            survey_id=response.survey_id,
+            score=response.score,
+            submitted_at=response.submitted_at,
+        )
+
+    return await idem.run(str(caller.key_id), create)

@@ -6,6 +6,7 @@ from starlette.responses import Response as HttpResponse
 
 from app.auth.dependencies import SessionDep, require
 from app.auth.service import Principal
+from app.idempotency.dependencies import Idempotent
 from app.validation import Limit
 from app.webhooks import service
 from app.webhooks.schemas import (
@@ -28,9 +29,14 @@ Writer = Annotated[Principal, Depends(require("webhooks:write"))]
 @router.post(
     "/v1/webhooks", status_code=201, response_model=WebhookWithSecret, operation_id="createWebhook"
 )
-async def create_webhook(body: WebhookCreate, session: SessionDep, caller: Writer):
-    """Register an endpoint. The response carries its signing secret, shown only this once."""
-    return await service.create(session, caller.project_id, body)
+async def create_webhook(
+    body: WebhookCreate, session: SessionDep, caller: Writer, idem: Idempotent
+):
+    """Register an endpoint. The response carries its signing secret, shown only this once
+    (and to a retry with the same Idempotency-Key)."""
+    return await idem.run(
+        str(caller.key_id), lambda: service.create(session, caller.project_id, body)
+    )
 
 
 @router.get("/v1/webhooks", response_model=WebhookPage, operation_id="listWebhooks")
