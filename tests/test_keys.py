@@ -223,3 +223,19 @@ async def test_new_key_helper_still_makes_secret_keys():
     project = await new_project()
     secret = await new_key(project, "surveys:read")
     assert secret.startswith("sk_")
+
+
+async def test_browser_answers_are_idempotent(api, client):
+    survey = await api.survey()
+    created = await _create(api, kind="publishable", allowed_origins=[SHOP])
+    headers = {
+        "Authorization": f"Bearer {created['secret']}",
+        "Origin": SHOP,
+        "Idempotency-Key": "widget-1",
+    }
+    url = f"/v1/browser/surveys/{survey['id']}/responses"
+    first = await client.post(url, json={"score": 4}, headers=headers)
+    again = await client.post(url, json={"score": 4}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert len((await api.get("/v1/responses")).json()["data"]) == 1
