@@ -3,7 +3,7 @@
 import asyncio
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app import openapi, problems
 from app.config import get_settings
@@ -26,6 +26,7 @@ from app.responses.router import router as responses_router
 from app.scores.router import router as scores_router
 from app.security import install as security
 from app.surveys.router import router as surveys_router
+from app.validation import single_valued_query
 from app.webhooks import dispatcher
 from app.webhooks.router import router as webhooks_router
 
@@ -67,6 +68,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(single_valued_query)],
         responses=openapi.PROBLEM_RESPONSES,
         openapi_tags=[
             {"name": "surveys", "description": "Define NPS, CSAT and CES surveys."},

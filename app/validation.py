@@ -1,8 +1,14 @@
 """Input types shared by every domain: text that both databases can store, labels, locales."""
 
-from typing import Annotated
+from collections import Counter
+from collections.abc import Iterator
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
+from fastapi import Request
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+
+from app.errors import InvalidInput
 
 
 def _storable(value: str) -> str:
@@ -42,3 +48,43 @@ Limit = Annotated[int, Field(ge=1, le=1000)]
 
 STRICT = ConfigDict(extra="forbid", strict=True)
 """Request bodies: unknown fields are refused and nothing is coerced ("9" is not 9)."""
+
+
+def _takes_many(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _takes_many(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        return any(_takes_many(arg) for arg in get_args(annotation))
+    return origin in (list, tuple, set, frozenset)
+
+
+def _query_fields(dependant: Any) -> Iterator[Any]:
+    yield from dependant.query_params
+    for sub in dependant.dependencies:
+        yield from _query_fields(sub)
+
+
+async def single_valued_query(request: Request) -> None:
+    """A parameter that takes one value, sent several times (`?customer_id=a&customer_id=b`),
+    is refused instead of silently using the last value."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    items = request.query_params.multi_items()
+    if dependant is None or len(items) == len(request.query_params):  # no name repeated
+        return
+    counts = Counter(name for name, _ in items)
+    repeated = sorted(
+        {
+            field.alias
+            for field in _query_fields(dependant)
+            if counts[field.alias] > 1 and not _takes_many(field.field_info.annotation)
+        }
+    )
+    if repeated:
+        raise InvalidInput(
+            f"Send {', '.join(repeated)} once.",
+            errors=[
+                {"parameter": name, "in": "query", "detail": "given more than once"}
+                for name in repeated
+            ],
+        )

@@ -114,3 +114,14 @@ async def test_credentials(api, client):
     reader = await api.with_scopes("surveys:read")
     r = await reader.post("/v1/surveys", json={"name": "x", "kind": "nps"})
     assert_problem(r, 403, "forbidden")
+
+
+async def test_a_single_valued_parameter_sent_twice_is_refused(api):
+    r = await api.get("/v1/responses?customer_id=a&customer_id=b")
+    body = assert_problem(r, 422, "validation-error")
+    assert body["errors"] == [
+        {"parameter": "customer_id", "in": "query", "detail": "given more than once"}
+    ]
+    # Parameters that take several values still do.
+    assert (await api.get("/v1/responses?segment=a&segment=b")).status_code == 200
+    assert (await api.get("/v1/responses?customer_id=a&segment=b")).status_code == 200
