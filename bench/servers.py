@@ -161,10 +161,12 @@ def profile(pid: int, seconds: float, out: Path) -> subprocess.Popen | None:
     )
 
 
-def summarize_profile(path: Path, top: int = 12) -> list[tuple[str, float]]:
-    """Share of samples in which each function of Sentio's or its libraries' code is on the
-    stack (inclusive time), highest first."""
-    totals: dict[str, int] = {}
+def summarize_profile(path: Path, top: int = 14) -> list[tuple[str, float]]:
+    """Where ingest time goes: the share of samples in which each of Sentio's own functions
+    is on the stack (inclusive; the middleware and server frames every request passes
+    through are left out), then the share of samples spent in each library (self time)."""
+    inclusive: dict[str, int] = {}
+    libraries: dict[str, int] = {}
     samples = 0
     if not path.exists():
         return []
@@ -173,20 +175,28 @@ def summarize_profile(path: Path, top: int = 12) -> list[tuple[str, float]]:
         if not count.isdigit():
             continue
         samples += int(count)
+        frames = stack.split(";")
         seen = set()
-        for frame in stack.split(";"):
-            name = frame.split(" (")[0]
-            where = frame.partition(" (")[2]
+        for frame in frames:
+            name, _, where = frame.partition(" (")
             module = where.split(":")[0]
-            if "/site-packages/" in module:
-                module = module.split("/site-packages/")[-1]
-            elif "/app/" in module:
-                module = "app/" + module.split("/app/")[-1]
-            else:
-                module = Path(module).name
-            label = f"{name} ({module})"
-            if label not in seen:
-                seen.add(label)
-                totals[label] = totals.get(label, 0) + int(count)
-    ranked = sorted(totals.items(), key=lambda item: -item[1])
-    return [(label, 100 * count / samples) for label, count in ranked[:top] if samples]
+            if module.startswith("app/"):
+                label = f"{name} ({module})"
+                if label not in seen:
+                    seen.add(label)
+                    inclusive[label] = inclusive.get(label, 0) + int(count)
+        leaf = frames[-1].partition(" (")[2].split(":")[0]
+        package = leaf.split("/")[0] if "/" in leaf else "other"
+        libraries[package] = libraries.get(package, 0) + int(count)
+    if not samples:
+        return []
+    own = [
+        (label, 100 * n / samples)
+        for label, n in sorted(inclusive.items(), key=lambda item: -item[1])
+        if n < 0.45 * samples  # every request passes the middleware chain
+    ][:top]
+    spent = [
+        (f"self time in {package}", 100 * n / samples)
+        for package, n in sorted(libraries.items(), key=lambda item: -item[1])[:8]
+    ]
+    return own + spent
