@@ -41,10 +41,12 @@ PG_COUNTED = f"""
     WHERE deleted_at IS NULL AND score IS NOT NULL
 """
 PG_SUMS = ", ".join(f"coalesce(sum(delta) FILTER (WHERE score = {i}), 0)" for i in range(11))
+# An update that moves no answer (a new comment) changes no rollup row, nor locks one.
+PG_CHANGED = " OR ".join(f"sum(delta) FILTER (WHERE score = {i}) <> 0" for i in range(11))
 PG_UPSERT = f"""
     INSERT INTO score_rollups AS r ({KEY}, {", ".join(COUNTS)})
     SELECT {KEY}, {PG_SUMS} FROM ({{deltas}}) AS changes
-    GROUP BY {KEY} ORDER BY {KEY}
+    GROUP BY {KEY} HAVING {PG_CHANGED} ORDER BY {KEY}
     ON CONFLICT ({KEY}) DO UPDATE SET {ADD_EXCLUDED}
 """
 PG_PLUS = "SELECT *, 1 AS delta FROM ({}) AS plus".format(PG_COUNTED.format(rows="new_rows"))
