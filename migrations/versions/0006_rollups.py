@@ -1,7 +1,7 @@
 """Score rollups: the distribution of answers per UTC day and week, kept by triggers.
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0005
 
 Triggers, not application code, maintain the rollup, so that every write path (the API,
 invitation answers, erasures, imports, a hand-written UPDATE) is covered in the same
@@ -9,7 +9,7 @@ transaction. On PostgreSQL they are statement-level with transition tables, so a
 write updates each rollup row once, in key order; SQLite has row-level triggers only.
 
 On SQLite, a batch migration that rebuilds `responses` drops its triggers: such migrations
-must run before this one (hence `depends_on`), or re-create the triggers.
+must come before this one, or re-create the triggers.
 """
 
 # ruff: noqa: S608 - the SQL below is built from constants only
@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0001"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = "0002"  # rebuilds responses on SQLite
+depends_on: str | Sequence[str] | None = None
 
 KEY = "project_id, survey_id, grain, period, segment, touchpoint"
 COUNTS = [f"n{score}" for score in range(11)]
