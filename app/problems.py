@@ -139,18 +139,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(asyncpg_errors.OperatorInterventionError)
     @app.exception_handler(asyncpg_errors.PostgresConnectionError)
     @app.exception_handler(asyncpg_errors.InsufficientResourcesError)
-    async def _connect(request: Request, exc: Exception) -> ProblemResponse:
-        # Raised unwrapped while opening a connection: the server is starting up, shutting
-        # down, or out of connection slots.
-        log.warning("database refused a connection on %s: %s", request.url.path, exc)
-        return problem_response(
-            ServiceUnavailable("The database is unavailable; retry shortly.", retry_after=2),
-            request.url.path,
-        )
-
     @app.exception_handler(OSError)
-    async def _os(request: Request, exc: OSError) -> ProblemResponse:
-        # asyncpg raises plain OSError / ConnectionError when the server cannot be reached.
+    async def _connect(request: Request, exc: Exception) -> ProblemResponse:
+        # Raised unwrapped while opening a connection: the server cannot be reached (plain
+        # OSError), is starting up or shutting down, or is out of connection slots.
         log.warning("database connection failed on %s: %s", request.url.path, exc)
         return problem_response(
             ServiceUnavailable("The database is unavailable; retry shortly.", retry_after=2),

@@ -2,7 +2,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Response
@@ -103,19 +103,3 @@ async def customer_responses(
         .with_for_update()
     )
     return list(await session.scalars(query))
-
-
-async def erase_customer(
-    session: AsyncSession, project_id: uuid.UUID, customer_id: str, now: datetime
-) -> int:
-    result = await session.execute(
-        update(Response)
-        .where(
-            Response.project_id == project_id,
-            Response.customer_id == customer_id,
-            Response.deleted_at.is_(None),
-        )
-        .values(**ERASED, deleted_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
