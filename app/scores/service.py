@@ -12,7 +12,7 @@ from app.db import SLOT_SECONDS, utcnow
 from app.errors import InvalidInput
 from app.scores import buckets, stats
 from app.scores.repository import CountQuery, count_scores, is_label
-from app.scores.schemas import KIND_FIELDS, ScoreReport, ScoreRow
+from app.scores.schemas import KIND_FIELDS
 from app.surveys import repository as surveys
 from app.surveys.service import SurveyNotFound
 from app.timeparams import check_range, parse_time, parse_zone
@@ -51,7 +51,10 @@ def _check_group_by(names: list[str]) -> None:
         )
 
 
-async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) -> ScoreReport:
+async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) -> dict[str, Any]:
+    """The report as plain data in the shape of `ScoreReport` (rows carry only their kind's
+    fields). Plain dicts, not models: a year of weekly rows is thousands of rows, and
+    building a model per row cost more than the database query (see BENCHMARKS.md)."""
     _check_group_by(p.group_by)
     zone = parse_zone(p.tz)
     start, end = parse_time(p.start, "from", zone), parse_time(p.end, "to", zone)
@@ -123,6 +126,7 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
             title="Result too large",
         )
 
+    summarize = stats.summarizer(kind, scale_min, scale_max)
     rows = []
     for key in sorted(groups, key=lambda k: [(v is None, v or "") for v in k]):
         by_bucket = groups[key]
@@ -133,7 +137,7 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
             row: dict[str, Any] = {"group": dict(zip(p.group_by, key, strict=True))}
             if bucket is not None:
                 row["bucket"] = bucket
-            summary = stats.summarize(kind, scale_min, scale_max, distribution)
+            summary = summarize(distribution)
             row.update(n=summary["n"], distribution=summary["distribution"])
             row["low_sample"] = summary["n"] < p.min_n
             row.update({name: summary[name] for name in KIND_FIELDS[kind]})
@@ -151,18 +155,18 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
                     else None
                 )
             previous, previous_summary = distribution, summary
-            rows.append(ScoreRow(**row))
-    return ScoreReport(
-        kind=kind,
-        scale_min=scale_min,
-        scale_max=scale_max,
-        survey_ids=p.survey_ids,
-        group_by=p.group_by,
-        interval=p.interval,
-        tz=p.tz,
-        min_n=p.min_n,
-        rows=rows,
-    )
+            rows.append(row)
+    return {
+        "kind": kind,
+        "scale_min": scale_min,
+        "scale_max": scale_max,
+        "survey_ids": p.survey_ids,
+        "group_by": p.group_by,
+        "interval": p.interval,
+        "tz": p.tz,
+        "min_n": p.min_n,
+        "rows": rows,
+    }
 
 
 def _bucket_series(interval, zone, start, end, groups) -> list[date | None]:

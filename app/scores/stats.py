@@ -5,6 +5,8 @@ answers with score ``scale_min + i``. Results keep full float precision.
 """
 
 import math
+from collections.abc import Callable
+from functools import partial
 
 Z95 = 1.96
 
@@ -146,17 +148,33 @@ def summarize(kind: str, scale_min: int, scale_max: int, distribution: list[int]
     Raises ValueError for an unknown kind or scale, or a malformed distribution.
     """
     _check(kind, scale_min, scale_max, distribution)
-    out: dict = {
-        "n": sum(distribution),
-        "distribution": {str(scale_min + i): c for i, c in enumerate(distribution)},
-    }
+    return summarizer(kind, scale_min, scale_max)(distribution)
+
+
+def summarizer(kind: str, scale_min: int, scale_max: int) -> Callable[[list[int]], dict]:
+    """`summarize` for many distributions of one scale (a report's rows): the scale is
+    checked once, each distribution only for its length (its counts come from the
+    database)."""
+    width = scale_max - scale_min + 1
+    _check(kind, scale_min, scale_max, [0] * width)
+    keys = [str(scale_min + i) for i in range(width)]
     if kind == "nps":
-        out.update(_nps(distribution))
+        scores = _nps
     elif kind == "csat":
-        out.update(_csat(scale_min, scale_max, distribution))
+        scores = partial(_csat, scale_min, scale_max)
     else:
-        out.update(_ces(scale_min, scale_max, distribution))
-    return out
+        scores = partial(_ces, scale_min, scale_max)
+
+    def summarize_one(distribution: list[int]) -> dict:
+        # zip(strict=True) raises ValueError for a distribution of the wrong length.
+        out: dict = {
+            "n": sum(distribution),
+            "distribution": dict(zip(keys, distribution, strict=True)),
+        }
+        out.update(scores(distribution))
+        return out
+
+    return summarize_one
 
 
 def _test(delta: float, diff: float, se: float) -> dict:
