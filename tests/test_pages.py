@@ -246,6 +246,8 @@ async def test_unsubscribe_link(api):
         page = await api.client.get(path)
         assert page.status_code == 200 and "Sí, darme de baja" in page.text
         assert page.headers["content-security-policy"]
+        head = await api.client.head(path)  # and some check it with HEAD
+        assert head.status_code == 200 and head.content == b""
     assert (await api.get("/v1/unsubscribes")).json()["data"] == []
     done = await api.client.post(path)
     assert done.status_code == 200 and "Se ha dado de baja" in done.text

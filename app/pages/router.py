@@ -172,7 +172,7 @@ async def auto_submit(
     )
 
 
-@router.get("/s/{token}/thanks")
+@router.api_route("/s/{token}/thanks", methods=["GET", "HEAD"])
 async def thanks_page(token: str, session: SessionDep) -> Response:
     found = await answers.find(session, token)
     if found is None:
@@ -190,7 +190,7 @@ async def thanks_page(token: str, session: SessionDep) -> Response:
     )
 
 
-@router.get("/u/{token}")
+@router.api_route("/u/{token}", methods=["GET", "HEAD"])
 async def unsubscribe_page(token: str, session: SessionDep) -> Response:
     """Asks for confirmation only: mail scanners fetch this link too."""
     found = await answers.find(session, token)
