@@ -24,6 +24,7 @@ import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from app.auth.service import create_key  # noqa: E402
+from app.config import get_settings  # noqa: E402
 from app.db import get_engine, is_sqlite, sessionmaker  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
@@ -40,6 +41,23 @@ async def database() -> AsyncIterator[None]:
     await upgrade(engine)
     yield
     await engine.dispose()
+
+
+def app_with(**settings: str):
+    """An app built with these settings (`rate_limit_api="5/day"` is
+    SENTIO_RATE_LIMIT_API), leaving the environment as it was."""
+    saved = {f"SENTIO_{k.upper()}": os.environ.get(f"SENTIO_{k.upper()}") for k in settings}
+    os.environ.update({f"SENTIO_{k.upper()}": v for k, v in settings.items()})
+    get_settings.cache_clear()
+    try:
+        return create_app()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -15,12 +15,10 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from conftest import DATABASE_URL, Api, assert_problem, new_key, new_project
+from conftest import DATABASE_URL, Api, app_with, assert_problem, new_key, new_project
 from sqlalchemy import select
 
-from app.config import get_settings
 from app.db import sessionmaker
-from app.main import create_app
 from app.models import RateLimitCounter
 from app.ratelimit.limiter import Limiter
 from app.ratelimit.policy import Policy, address_bucket
@@ -37,19 +35,9 @@ def fresh_address() -> str:
 async def limited_client(address: str | None = None, **settings: str):
     """A client of an app built with these settings (`rate_limit_api="5/day"`), calling
     from its own address so that no other test shares its buckets."""
-    saved = {k: os.environ.get(k) for k in (f"SENTIO_{name.upper()}" for name in settings)}
-    os.environ.update({f"SENTIO_{k.upper()}": v for k, v in settings.items()})
-    get_settings.cache_clear()
-    try:
-        app = create_app()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
-    transport = httpx.ASGITransport(app=app, client=(address or fresh_address(), 40000))
+    transport = httpx.ASGITransport(
+        app=app_with(**settings), client=(address or fresh_address(), 40000)
+    )
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
 

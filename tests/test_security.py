@@ -4,17 +4,14 @@ that spreadsheets cannot run, no secret or token in logs or error bodies, body l
 import csv
 import io
 import logging
-import os
 import secrets
 from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from conftest import Api, assert_problem
+from conftest import Api, app_with, assert_problem
 
-from app.config import get_settings
 from app.csvutil import number_cell, text_cell, write_rows
-from app.main import create_app
 from app.pages.templating import CSP as PAGE_CSP
 from app.security.redact import redact
 
@@ -27,19 +24,7 @@ BASICS = {
 
 @asynccontextmanager
 async def client_for(base_url: str = "http://test", peer: str = "127.0.0.1", **settings: str):
-    saved = {f"SENTIO_{k.upper()}": os.environ.get(f"SENTIO_{k.upper()}") for k in settings}
-    os.environ.update({f"SENTIO_{k.upper()}": v for k, v in settings.items()})
-    get_settings.cache_clear()
-    try:
-        app = create_app()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
-    transport = httpx.ASGITransport(app=app, client=(peer, 5000))
+    transport = httpx.ASGITransport(app=app_with(**settings), client=(peer, 5000))
     async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
         yield client
 
