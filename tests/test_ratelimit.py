@@ -290,7 +290,11 @@ async def test_limit_holds_across_two_worker_processes(backend):
                 codes.update(await asyncio.gather(*(call() for _ in range(10))))
         if time.time() // 86400 != day:
             pytest.skip("the window rolled over during the test")
-        assert codes == {200: limit, 429: 60 - limit}, codes
+        # Never over the limit, whichever worker answers. A worker may still hold a lease of
+        # one or two requests that the kernel sent it no more traffic for, so the client can
+        # be refused that much early (see app/ratelimit/limiter.py), never let through late.
+        assert set(codes) <= {200, 429}, codes
+        assert limit - 3 <= codes[200] <= limit, codes
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
