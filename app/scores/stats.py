@@ -63,11 +63,12 @@ def nps_adjusted(promoters: int, detractors: int, n: int) -> tuple[float, float]
     return c, math.sqrt((p + d - c * c) / n_adj)
 
 
-def _check(kind: str, scale_min: int, scale_max: int, distribution: list[int]) -> None:
+def _check_scale(kind: str, scale_min: int, scale_max: int) -> None:
     if (scale_min, scale_max) not in SCALES.get(kind, ()):
         raise ValueError(f"unsupported {kind!r} scale {scale_min}-{scale_max}")
-    if len(distribution) != scale_max - scale_min + 1:
-        raise ValueError("distribution length does not match the scale")
+
+
+def _check_counts(distribution: list[int]) -> None:
     for count in distribution:
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ValueError(f"invalid count {count!r}")
@@ -147,7 +148,7 @@ def summarize(kind: str, scale_min: int, scale_max: int, distribution: list[int]
     Intervals are ``{"low", "high"}`` or None; with n == 0 every score is None.
     Raises ValueError for an unknown kind or scale, or a malformed distribution.
     """
-    _check(kind, scale_min, scale_max, distribution)
+    _check_counts(distribution)
     return summarizer(kind, scale_min, scale_max)(distribution)
 
 
@@ -155,8 +156,8 @@ def summarizer(kind: str, scale_min: int, scale_max: int) -> Callable[[list[int]
     """`summarize` for many distributions of one scale (a report's rows): the scale is
     checked once, each distribution only for its length (its counts come from the
     database)."""
+    _check_scale(kind, scale_min, scale_max)
     width = scale_max - scale_min + 1
-    _check(kind, scale_min, scale_max, [0] * width)
     keys = [str(scale_min + i) for i in range(width)]
     if kind == "nps":
         scores = _nps
