@@ -12,7 +12,6 @@ from app.db import SLOT_SECONDS, utcnow
 from app.errors import InvalidInput
 from app.scores import buckets, stats
 from app.scores.repository import CountQuery, count_scores, is_label
-from app.scores.schemas import KIND_FIELDS
 from app.surveys import repository as surveys
 from app.surveys.service import SurveyNotFound
 from app.timeparams import check_range, parse_time, parse_zone
@@ -126,36 +125,19 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
             title="Result too large",
         )
 
-    summarize = stats.summarizer(kind, scale_min, scale_max)
+    summarize_series = stats.series(kind, scale_min, scale_max, p.min_n)
+    empty = [0] * width
     rows = []
     for key in sorted(groups, key=lambda k: [(v is None, v or "") for v in k]):
         by_bucket = groups[key]
-        previous: list[int] | None = None
-        previous_summary: dict | None = None
-        for bucket in series:
-            distribution = by_bucket.get(bucket, [0] * width)
-            row: dict[str, Any] = {"group": dict(zip(p.group_by, key, strict=True))}
-            if bucket is not None:
-                row["bucket"] = bucket
-            summary = summarize(distribution)
-            row.update(n=summary["n"], distribution=summary["distribution"])
-            row["low_sample"] = summary["n"] < p.min_n
-            row.update({name: summary[name] for name in KIND_FIELDS[kind]})
-            if bucket is not None:
-                row["change"] = (
-                    stats.change(
-                        kind,
-                        scale_min,
-                        scale_max,
-                        previous,
-                        distribution,
-                        summaries=(previous_summary, summary),
-                    )
-                    if previous is not None and previous_summary is not None
-                    else None
-                )
-            previous, previous_summary = distribution, summary
-            rows.append(row)
+        group = dict(zip(p.group_by, key, strict=True))  # one object for the group's rows
+        summaries = summarize_series([by_bucket.get(bucket, empty) for bucket in series])
+        for bucket, summary in zip(series, summaries, strict=True):
+            if bucket is None:
+                del summary["change"]
+                rows.append({"group": group, **summary})
+            else:
+                rows.append({"group": group, "bucket": bucket, **summary})
     return {
         "kind": kind,
         "scale_min": scale_min,

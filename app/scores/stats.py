@@ -78,16 +78,15 @@ def _count_from(scale_min: int, distribution: list[int], lowest: int) -> int:
     return sum(c for i, c in enumerate(distribution) if scale_min + i >= lowest)
 
 
-def _mean_sd(scale_min: int, distribution: list[int]) -> tuple[int, float | None, float | None]:
-    """n, mean (None if n == 0) and sample standard deviation (None if n < 2)."""
-    n = sum(distribution)
+def _mean_sd(scale_min: int, distribution: list[int], n: int) -> tuple[float | None, float | None]:
+    """Mean (None if n == 0) and sample standard deviation (None if n < 2) of n answers."""
     if n == 0:
-        return 0, None, None
+        return None, None
     mean = sum((scale_min + i) * c for i, c in enumerate(distribution)) / n
     if n < 2:
-        return n, mean, None
+        return mean, None
     ss = sum(c * (scale_min + i - mean) ** 2 for i, c in enumerate(distribution))
-    return n, mean, math.sqrt(ss / (n - 1))
+    return mean, math.sqrt(ss / (n - 1))
 
 
 def _mean_interval(n: int, mean: float | None, sd: float | None) -> dict | None:
@@ -97,46 +96,88 @@ def _mean_interval(n: int, mean: float | None, sd: float | None) -> dict | None:
     return {"low": mean - half, "high": mean + half}
 
 
-def _nps(distribution: list[int]) -> dict:
-    n = sum(distribution)
+# Each kind's scorer returns its fields (in the order of `schemas.KIND_FIELDS`) and the
+# basis its change test needs, None when the group is too small for one: scored once per
+# bucket, a time series compares each bucket with the one before without scoring it again.
+Basis = tuple[float, ...] | None
+Scorer = Callable[[list[int], int], tuple[dict, Basis]]
+
+
+def _nps(distribution: list[int], n: int) -> tuple[dict, Basis]:
     promoters = sum(distribution[_PROMOTER_MIN:])
     detractors = sum(distribution[: _DETRACTOR_MAX + 1])
-    out = {
+    if not n:
+        return {
+            "nps": None,
+            "nps_ci95": None,
+            "promoters": 0,
+            "passives": 0,
+            "detractors": 0,
+        }, None
+    c, se = nps_adjusted(promoters, detractors, n)
+    return {
+        "nps": 100 * (promoters - detractors) / n,
+        "nps_ci95": _interval(100 * (c - Z95 * se), 100 * (c + Z95 * se), -100.0, 100.0),
         "promoters": promoters,
         "passives": n - promoters - detractors,
         "detractors": detractors,
-        "nps": None,
-        "nps_ci95": None,
-    }
-    if n:
-        c, se = nps_adjusted(promoters, detractors, n)
-        out["nps"] = 100 * (promoters - detractors) / n
-        out["nps_ci95"] = _interval(100 * (c - Z95 * se), 100 * (c + Z95 * se), -100.0, 100.0)
-    return out
+    }, (c, se)
 
 
-def _csat(scale_min: int, scale_max: int, distribution: list[int]) -> dict:
-    n, mean, sd = _mean_sd(scale_min, distribution)
+def _nps_change(previous: dict, prev: tuple, current: dict, cur: tuple) -> dict:
+    (c1, se1), (c2, se2) = prev, cur
+    return _test(current["nps"] - previous["nps"], c2 - c1, math.sqrt(se1**2 + se2**2))
+
+
+def _csat(scale_min: int, scale_max: int, distribution: list[int], n: int) -> tuple[dict, Basis]:
+    mean, sd = _mean_sd(scale_min, distribution, n)
     satisfied = _count_from(scale_min, distribution, satisfied_min(scale_max))
-    return {
+    fields = {
         "csat": 100 * satisfied / n if n else None,
         "csat_ci95": wilson(satisfied, n),
         "satisfied": satisfied,
         "mean": mean,
         "mean_ci95": _mean_interval(n, mean, sd),
     }
+    return fields, (n, satisfied) if n else None
 
 
-def _ces(scale_min: int, scale_max: int, distribution: list[int]) -> dict:
-    n, mean, sd = _mean_sd(scale_min, distribution)
+def _csat_change(previous: dict, prev: tuple, current: dict, cur: tuple) -> dict:
+    (n1, satisfied1), (n2, satisfied2) = prev, cur
+    p1, p2 = satisfied1 / n1, satisfied2 / n2
+    pooled = (satisfied1 + satisfied2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return _test(current["csat"] - previous["csat"], p2 - p1, se)
+
+
+def _ces(scale_min: int, scale_max: int, distribution: list[int], n: int) -> tuple[dict, Basis]:
+    mean, sd = _mean_sd(scale_min, distribution, n)
     easy = _count_from(scale_min, distribution, easy_min(scale_max))
-    return {
+    fields = {
         "ces": mean,
         "ces_ci95": _mean_interval(n, mean, sd),
         "easy": easy,
         "easy_pct": 100 * easy / n if n else None,
         "easy_ci95": wilson(easy, n),
     }
+    # Welch's z needs a standard deviation on both sides: none below two answers.
+    return fields, (n, mean, sd) if sd is not None else None
+
+
+def _ces_change(previous: dict, prev: tuple, current: dict, cur: tuple) -> dict:
+    (n1, m1, s1), (n2, m2, s2) = prev, cur
+    se = math.sqrt(s1**2 / n1 + s2**2 / n2)
+    return _test(m2 - m1, m2 - m1, se)
+
+
+_CHANGES = {"nps": _nps_change, "csat": _csat_change, "ces": _ces_change}
+
+
+def _scorer(kind: str, scale_min: int, scale_max: int) -> Scorer:
+    _check_scale(kind, scale_min, scale_max)
+    if kind == "nps":
+        return _nps
+    return partial(_csat if kind == "csat" else _ces, scale_min, scale_max)
 
 
 def summarize(kind: str, scale_min: int, scale_max: int, distribution: list[int]) -> dict:
@@ -148,34 +189,51 @@ def summarize(kind: str, scale_min: int, scale_max: int, distribution: list[int]
     Intervals are ``{"low", "high"}`` or None; with n == 0 every score is None.
     Raises ValueError for an unknown kind or scale, or a malformed distribution.
     """
+    score = _scorer(kind, scale_min, scale_max)
     _check_counts(distribution)
-    return summarizer(kind, scale_min, scale_max)(distribution)
+    keys = [str(scale_min + i) for i in range(scale_max - scale_min + 1)]
+    n = sum(distribution)
+    out: dict = {"n": n, "distribution": dict(zip(keys, distribution, strict=True))}
+    out.update(score(distribution, n)[0])
+    return out
 
 
-def summarizer(kind: str, scale_min: int, scale_max: int) -> Callable[[list[int]], dict]:
-    """`summarize` for many distributions of one scale (a report's rows): the scale is
-    checked once, each distribution only for its length (its counts come from the
-    database)."""
-    _check_scale(kind, scale_min, scale_max)
-    width = scale_max - scale_min + 1
-    keys = [str(scale_min + i) for i in range(width)]
-    if kind == "nps":
-        scores = _nps
-    elif kind == "csat":
-        scores = partial(_csat, scale_min, scale_max)
-    else:
-        scores = partial(_ces, scale_min, scale_max)
+def series(
+    kind: str, scale_min: int, scale_max: int, min_n: int
+) -> Callable[[list[list[int]]], list[dict]]:
+    """`summarize` plus ``low_sample`` (n < min_n) and ``change`` from the previous bucket
+    (None for the first), for each bucket of one group's time series. The scale is checked
+    once; each distribution only for its length (its counts come from the database).
+    Each bucket is scored once, and its score reused for the next bucket's change: a
+    year of weekly rows per segment and touchpoint is thousands of buckets."""
+    score = _scorer(kind, scale_min, scale_max)
+    compare = _CHANGES[kind]
+    keys = [str(scale_min + i) for i in range(scale_max - scale_min + 1)]
 
-    def summarize_one(distribution: list[int]) -> dict:
-        # zip(strict=True) raises ValueError for a distribution of the wrong length.
-        out: dict = {
-            "n": sum(distribution),
-            "distribution": dict(zip(keys, distribution, strict=True)),
-        }
-        out.update(scores(distribution))
-        return out
+    def summarize_series(distributions: list[list[int]]) -> list[dict]:
+        rows = []
+        previous: dict | None = None
+        prev: Basis = None
+        for distribution in distributions:
+            n = sum(distribution)
+            fields, basis = score(distribution, n)
+            moved = None
+            if prev is not None and basis is not None:
+                moved = compare(previous, prev, fields, basis)  # type: ignore[arg-type]
+            rows.append(
+                {
+                    "n": n,
+                    # zip(strict=True): a distribution of the wrong length is a ValueError.
+                    "distribution": dict(zip(keys, distribution, strict=True)),
+                    "low_sample": n < min_n,
+                    **fields,
+                    "change": moved,
+                }
+            )
+            previous, prev = fields, basis
+        return rows
 
-    return summarize_one
+    return summarize_series
 
 
 def _test(delta: float, diff: float, se: float) -> dict:
@@ -187,45 +245,19 @@ def _test(delta: float, diff: float, se: float) -> dict:
 
 
 def change(
-    kind: str,
-    scale_min: int,
-    scale_max: int,
-    previous: list[int],
-    current: list[int],
-    *,
-    summaries: tuple[dict, dict] | None = None,
+    kind: str, scale_min: int, scale_max: int, previous: list[int], current: list[int]
 ) -> dict | None:
     """Change from ``previous`` to ``current``: delta, z, two-sided p, significant.
 
     NPS: adjusted-Wald z; CSAT: pooled two-proportion z on satisfied/n;
     CES: Welch z on the means. None when a side is empty (CES: when a side has
     n < 2). A zero standard error gives z = p = None and significant False.
-    ``summaries``: both sides' ``summarize`` results, when the caller has them already.
     """
-    if summaries is None:
-        summaries = (
-            summarize(kind, scale_min, scale_max, previous),
-            summarize(kind, scale_min, scale_max, current),
-        )
-    prev, cur = summaries
-    n1, n2 = prev["n"], cur["n"]
-    if n1 == 0 or n2 == 0:
+    score = _scorer(kind, scale_min, scale_max)
+    _check_counts(previous)
+    _check_counts(current)
+    before, prev = score(previous, sum(previous))
+    after, cur = score(current, sum(current))
+    if prev is None or cur is None:
         return None
-
-    if kind == "nps":
-        c1, se1 = nps_adjusted(prev["promoters"], prev["detractors"], n1)
-        c2, se2 = nps_adjusted(cur["promoters"], cur["detractors"], n2)
-        return _test(cur["nps"] - prev["nps"], c2 - c1, math.sqrt(se1**2 + se2**2))
-
-    if kind == "csat":
-        p1, p2 = prev["satisfied"] / n1, cur["satisfied"] / n2
-        pooled = (prev["satisfied"] + cur["satisfied"]) / (n1 + n2)
-        se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-        return _test(cur["csat"] - prev["csat"], p2 - p1, se)
-
-    if n1 < 2 or n2 < 2:
-        return None
-    _, m1, s1 = _mean_sd(scale_min, previous)
-    _, m2, s2 = _mean_sd(scale_min, current)
-    se = math.sqrt(s1**2 / n1 + s2**2 / n2)
-    return _test(m2 - m1, m2 - m1, se)
+    return _CHANGES[kind](before, prev, after, cur)
