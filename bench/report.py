@@ -60,6 +60,14 @@ def machine(pg: str) -> dict[str, str]:
     }
 
 
+def _cell(value: float, unit: str) -> str:
+    if unit == "x":
+        return f"{value:.3g}x"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    return f"{value:,.0f} {unit}"
+
+
 def render(options, machine: dict[str, str], results, elapsed: float) -> str:
     lines = [f"Run of `python -m bench` ({elapsed / 60:.1f} min):", ""]
     lines += [f"- **{k}**: {v}" for k, v in machine.items()]
@@ -74,7 +82,7 @@ def render(options, machine: dict[str, str], results, elapsed: float) -> str:
     ]
     for row in results.rows:
         median, low, high = row.ratio
-        fmt = (lambda v: f"{v:.0f} MB") if row.unit == "MB" else (lambda v: f"{v:.3g}x")
+        fmt = lambda v, unit=row.unit: _cell(v, unit)  # noqa: E731
         lines.append(
             f"| {row.name} | {row.target} | {fmt(median)} | {fmt(low)}-{fmt(high)} | "
             f"{'yes' if row.ok else '**no**'} | {row.detail} |"
