@@ -99,6 +99,12 @@ class Settings(BaseSettings):
         description="Proxies (IPs or CIDRs, JSON list) whose X-Forwarded-For and "
         "X-Forwarded-Proto are believed.",
     )
+    auth_cache_seconds: float = Field(
+        5,
+        ge=0,
+        description="How long a worker remembers a verified API key (0: read it on every "
+        "request). A key revoked on another worker stops working within this time.",
+    )
     hsts_max_age_seconds: int = Field(
         31_536_000, ge=0, description="Strict-Transport-Security max-age on HTTPS (0: none)."
     )

@@ -4,8 +4,21 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Text, case, cast, event, func, literal_column, select, text
+from asyncpg import exceptions as asyncpg_errors
+from sqlalchemy import (
+    BigInteger,
+    Text,
+    case,
+    cast,
+    event,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -118,6 +131,17 @@ async def try_transaction_lock(session: AsyncSession, lock_id: int) -> bool:
     return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(lock_id))))
 
 
+async def try_transaction_locks(session: AsyncSession, lock_ids: list[int]) -> list[bool]:
+    """`try_transaction_lock` for many locks in one round trip; whether each was taken."""
+    if session.bind.dialect.name == "sqlite" or not lock_ids:
+        return [True] * len(lock_ids)
+    query = text(
+        "SELECT pg_try_advisory_xact_lock(id) FROM unnest(CAST(:ids AS bigint[]))"
+        " WITH ORDINALITY AS t(id, n) ORDER BY n"
+    )
+    return list(await session.scalars(query, {"ids": lock_ids}))
+
+
 async def expect_small_reads(session: AsyncSession) -> None:
     """No JIT compilation and no parallel workers for the rest of the transaction: for
     queries that PostgreSQL's estimate wrongly calls expensive, starting those costs more
@@ -125,6 +149,39 @@ async def expect_small_reads(session: AsyncSession) -> None:
     if session.bind.dialect.name == "postgresql":
         await session.execute(text("SET LOCAL jit = off"))
         await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether an error means the database cannot be used right now (503, retry), as opposed
+    to a statement that failed on its own."""
+    if isinstance(exc, (PoolTimeout, OSError, *_ASYNCPG_UNAVAILABLE)):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc, OperationalError):
+        return True
+    text = str(exc.orig).lower()
+    return any(
+        word in text
+        for word in (
+            "connection",
+            "cannot connect",
+            "terminat",
+            "shutdown",
+            "shutting down",
+            "starting up",
+            "recovery mode",
+            "locked",
+            "busy",
+        )
+    )
+
+
+_ASYNCPG_UNAVAILABLE = (
+    asyncpg_errors.OperatorInterventionError,
+    asyncpg_errors.PostgresConnectionError,
+    asyncpg_errors.InsufficientResourcesError,
+)
 
 
 def utcnow() -> datetime:

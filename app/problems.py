@@ -6,11 +6,12 @@ from typing import Any
 from asyncpg import exceptions as asyncpg_errors
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
+from app.db import is_unavailable
 from app.errors import BadRequest, Conflict, InvalidInput, ProblemError, ServiceUnavailable
 from app.security.redact import safe_path
 
@@ -52,26 +53,6 @@ def _summary(errors: list[dict[str, Any]]) -> str:
         parts.append(f"{where}: {error['detail']}" if where else error["detail"])
     more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
     return "; ".join(parts) + more
-
-
-def _is_unavailable(exc: DBAPIError) -> bool:
-    if exc.connection_invalidated or isinstance(exc, OperationalError):
-        return True
-    text = str(exc.orig).lower()
-    return any(
-        word in text
-        for word in (
-            "connection",
-            "cannot connect",
-            "terminat",
-            "shutdown",
-            "shutting down",
-            "starting up",
-            "recovery mode",
-            "locked",
-            "busy",
-        )
-    )
 
 
 def install(app: FastAPI) -> None:
@@ -120,7 +101,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _dbapi(request: Request, exc: DBAPIError) -> ProblemResponse:
-        if not _is_unavailable(exc):
+        if not is_unavailable(exc):
             raise exc
         log.warning("database unavailable on %s: %s", request.url.path, exc.orig)
         return problem_response(

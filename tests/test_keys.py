@@ -9,6 +9,8 @@ from datetime import timedelta
 from conftest import Api, assert_problem, new_key, new_project
 from sqlalchemy import select, update
 
+from app.auth.cache import verified_keys
+from app.config import get_settings
 from app.db import sessionmaker, utcnow
 from app.models import ApiKey, Response
 
@@ -68,19 +70,43 @@ async def test_revoked_key_stops_working_at_once(api):
     assert (await api.delete(f"/v1/keys/{created['id']}")).status_code == 204
 
 
-async def test_expiring_key(api):
+async def test_expiring_key(api, monkeypatch):
     created = await _create(api, scopes=["surveys:read"], expires_in_days=30)
     expires = created["expires_at"]
     assert expires is not None
     key = Api(api.client, api.project_id, created["secret"])
     assert (await key.get("/v1/surveys")).status_code == 200
 
+    # The verified key is cached now; a month later the cache refuses it too.
+    month_later = utcnow() + timedelta(days=31)
+    monkeypatch.setattr("app.auth.dependencies.utcnow", lambda: month_later)
+    assert_problem(await key.get("/v1/surveys"), 401, "unauthorized")
+    monkeypatch.undo()
+
+    # Read from the database (another worker's view): refused once expired.
+    await _set_key(created["id"], expires_at=utcnow() - timedelta(seconds=1))
+    verified_keys.clear()
+    assert_problem(await key.get("/v1/surveys"), 401, "unauthorized")
+
+
+async def _set_key(key_id: str, **values) -> None:
     async with sessionmaker()() as session, session.begin():
-        await session.execute(
-            update(ApiKey)
-            .where(ApiKey.id == uuid.UUID(created["id"]))
-            .values(expires_at=utcnow() - timedelta(seconds=1))
-        )
+        await session.execute(update(ApiKey).where(ApiKey.id == uuid.UUID(key_id)).values(**values))
+
+
+async def test_revocation_elsewhere_takes_effect_within_the_cache_time(api, monkeypatch):
+    """A key revoked by another worker (here: straight in the database) is refused once this
+    worker's cache of verified keys lets it go; with SENTIO_AUTH_CACHE_SECONDS=0 at once."""
+    created = await _create(api, scopes=["surveys:read"])
+    key = Api(api.client, api.project_id, created["secret"])
+    assert (await key.get("/v1/surveys")).status_code == 200
+    await _set_key(created["id"], revoked_at=utcnow())
+    assert (await key.get("/v1/surveys")).status_code == 200  # still cached
+
+    monkeypatch.setattr(get_settings(), "auth_cache_seconds", 0)
+    assert_problem(await key.get("/v1/surveys"), 401, "unauthorized")
+    monkeypatch.undo()
+    verified_keys.clear()  # as when the cache time has passed
     assert_problem(await key.get("/v1/surveys"), 401, "unauthorized")
 
 

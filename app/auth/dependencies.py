@@ -13,10 +13,12 @@ from fastapi.params import Depends as DependsParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.cache import verified_keys
 from app.auth.scopes import PUBLIC_SUBMIT
-from app.auth.service import Principal, authenticate, normalise_origin
-from app.db import get_session
-from app.errors import Forbidden, ProblemError
+from app.auth.service import UNKNOWN_KEY, Principal, authenticate, key_digest, normalise_origin
+from app.config import get_settings
+from app.db import get_session, sessionmaker, utcnow
+from app.errors import Forbidden, ProblemError, Unauthorized
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
@@ -24,10 +26,27 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
 
 
+async def verified_principal(credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    """The caller's key, from the cache of verified keys or, on a miss, from the database
+    (in a short transaction of its own). Expiry is checked on every use."""
+    header = f"Bearer {credentials.credentials}" if credentials else None
+    digest = key_digest(header)
+    ttl = get_settings().auth_cache_seconds
+    principal = verified_keys.get(digest, ttl) if ttl > 0 else None
+    if principal is None:
+        async with sessionmaker()() as session, session.begin():
+            principal = await authenticate(session, header)
+        if ttl > 0:
+            verified_keys.put(digest, principal)
+    elif principal.expires_at is not None and principal.expires_at <= utcnow():
+        verified_keys.forget(digest)
+        raise Unauthorized(UNKNOWN_KEY)
+    return principal
+
+
 def require(scope: str) -> Callable[..., Awaitable[Principal]]:
-    async def dependency(session: SessionDep, credentials: Credentials) -> Principal:
-        header = f"Bearer {credentials.credentials}" if credentials else None
-        principal = await authenticate(session, header)
+    async def dependency(credentials: Credentials) -> Principal:
+        principal = await verified_principal(credentials)
         principal.require(scope)
         return principal
 
@@ -36,7 +55,6 @@ def require(scope: str) -> Callable[..., Awaitable[Principal]]:
 
 
 async def browser_key(
-    session: SessionDep,
     credentials: Credentials,
     origin: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
@@ -46,8 +64,7 @@ async def browser_key(
     another site's pages cannot use the key. A non-browser client can send any `Origin`:
     what a publishable key allows (submitting answers to its own project's surveys) is
     therefore all it allows, and the per-address rate limit applies."""
-    header = f"Bearer {credentials.credentials}" if credentials else None
-    principal = await authenticate(session, header)
+    principal = await verified_principal(credentials)
     principal.require(PUBLIC_SUBMIT)
     if origin is None or _origin(origin) not in principal.origins:
         raise Forbidden("This publishable key may not be used from this page's origin.")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import repository
+from app.auth.cache import verified_keys
 from app.auth.scopes import (
     DEFAULT_SCOPES,
     INSTANCE,
@@ -24,13 +25,14 @@ from app.auth.scopes import (
     SCOPES,
     grants,
 )
-from app.db import utcnow
+from app.db import after_commit, utcnow
 from app.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from app.models import DEFAULT_PROJECT_ID, ApiKey
 
 SECRET_PREFIX = KEY_PREFIXES["secret"]
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_ORIGINS = 20
+UNKNOWN_KEY = "The API key is unknown, revoked or expired."
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Principal:
     scopes: tuple[str, ...]
     kind: str = "secret"
     origins: tuple[str, ...] = ()
+    expires_at: datetime | None = None
 
     def require(self, scope: str) -> None:
         """The one place that decides what each kind of key may do."""
@@ -158,14 +161,19 @@ def looks_like_key(secret: str) -> bool:
     return secret.startswith(tuple(KEY_PREFIXES.values())) and len(secret) < 200
 
 
-async def authenticate(session: AsyncSession, authorization: str | None) -> Principal:
+def key_digest(authorization: str | None) -> str:
+    """The stored hash of the bearer secret in `Authorization`, or 401 when there is none."""
     scheme, _, secret = (authorization or "").partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret:
         raise Unauthorized("Send an API key as 'Authorization: Bearer <key>'.")
     if not looks_like_key(secret):
-        raise Unauthorized("The API key is unknown, revoked or expired.")
-    digest = hash_secret(secret)
+        raise Unauthorized(UNKNOWN_KEY)
+    return hash_secret(secret)
+
+
+async def authenticate(session: AsyncSession, authorization: str | None) -> Principal:
+    digest = key_digest(authorization)
     key = await repository.get_by_hash(session, digest)
     now = utcnow()
     if (
@@ -174,7 +182,7 @@ async def authenticate(session: AsyncSession, authorization: str | None) -> Prin
         or key.revoked_at is not None
         or (key.expires_at is not None and key.expires_at <= now)
     ):
-        raise Unauthorized("The API key is unknown, revoked or expired.")
+        raise Unauthorized(UNKNOWN_KEY)
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         await repository.touch(session, key, now)
     return Principal(
@@ -183,6 +191,7 @@ async def authenticate(session: AsyncSession, authorization: str | None) -> Prin
         scopes=tuple(key.scopes),
         kind=key.kind,
         origins=tuple(key.allowed_origins or ()),
+        expires_at=key.expires_at,
     )
 
 
@@ -204,6 +213,8 @@ async def revoke_key(
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         await session.flush()
+    secret_hash = key.secret_hash
+    after_commit(session, lambda: verified_keys.forget(secret_hash))
     return key
 
 

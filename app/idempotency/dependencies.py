@@ -3,18 +3,18 @@
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse
 from starlette.responses import Response as HttpResponse
 
 from app.auth.dependencies import SessionDep
-from app.config import get_settings
+from app.db import sessionmaker
 from app.idempotency import service
 
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -49,24 +49,56 @@ class Idempotency:
 
         `caller_scope` names who is asking (an API key id, a token hash): keys of different
         callers never meet. The route's own status code and response model shape the body."""
-        if self.key is None:
+        claim = await claim_of(self.request, caller_scope, self.key)
+        if claim is None:
             return await create()
-        route = self.request.scope["route"]
-        outcome = await service.run(
-            self.session,
-            scope=caller_scope,
-            route=f"{self.request.method} {route.path}",
-            key=service.parse_key(self.key),
-            request_fingerprint=service.fingerprint(
-                self.request.method, self.request.url.path, await self.request.body()
-            ),
-            ttl=timedelta(hours=get_settings().idempotency_ttl_hours),
-            default_status=route.status_code or 200,
-            create=create,
-            serialize=lambda result: _serialize(route.response_model, result),
-        )
-        headers = {REPLAYED_HEADER: "true"} if outcome.replayed else None
-        return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
+        return await run(self.session, self.request, claim, create)
+
+
+async def claim_of(request: Request, caller_scope: str, key: str | None) -> service.Claim | None:
+    """What the request's Idempotency-Key claims, or None without a key (400 if malformed)."""
+    if key is None:
+        return None
+    return service.Claim(
+        scope=caller_scope,
+        route=f"{request.method} {request.scope['route'].path}",
+        key=service.parse_key(key),
+        fingerprint=service.fingerprint(request.method, request.url.path, await request.body()),
+    )
+
+
+async def run(
+    session: AsyncSession,
+    request: Request,
+    claim: service.Claim,
+    create: Callable[[], Awaitable[Any]],
+) -> HttpResponse:
+    """`create` once per claimed key, in `session`'s transaction; the route's own status code
+    and response model shape the stored body."""
+    route = request.scope["route"]
+    outcome = await service.run(
+        session,
+        claim,
+        ttl=service.ttl(),
+        default_status=route.status_code or 200,
+        create=create,
+        serialize=lambda result: _serialize(route.response_model, result),
+    )
+    return respond(outcome)
+
+
+async def replay(
+    request: Request, claim: service.Claim, create: Callable[[AsyncSession], Awaitable[Any]]
+) -> HttpResponse:
+    """A request whose key was seen before, in a transaction of its own: the stored outcome
+    again, a refusal, or (the stored one expired) `create` once more."""
+    async with sessionmaker()() as session, session.begin():
+        return await run(session, request, claim, lambda: create(session))
+
+
+def respond(outcome: service.Outcome) -> HttpResponse:
+    headers = {REPLAYED_HEADER: "true"} if outcome.replayed else None
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
 
 
 def token_scope(token: str) -> str:

@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import try_transaction_lock, utcnow
+from app.config import get_settings
+from app.db import try_transaction_lock, try_transaction_locks, utcnow
 from app.errors import Conflict, InvalidInput
 from app.idempotency import repository
 from app.models import IdempotencyRecord
@@ -62,6 +63,16 @@ class InvalidIdempotencyKey(InvalidInput):
 
 
 @dataclass(frozen=True)
+class Claim:
+    """Who sent which key to which route, and a fingerprint of the request."""
+
+    scope: str
+    route: str
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
 class Outcome:
     status_code: int
     body: Any
@@ -88,6 +99,11 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
+def ttl() -> timedelta:
+    """How long a stored outcome is replayed (SENTIO_IDEMPOTENCY_TTL_HOURS)."""
+    return timedelta(hours=get_settings().idempotency_ttl_hours)
+
+
 def lock_id(scope: str, route: str, key: str) -> int:
     digest = hashlib.sha256(f"{scope}\n{route}\n{key}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
@@ -95,42 +111,63 @@ def lock_id(scope: str, route: str, key: str) -> int:
 
 async def run(
     session: AsyncSession,
+    claim: Claim,
     *,
-    scope: str,
-    route: str,
-    key: str,
-    request_fingerprint: str,
     ttl: timedelta,
     default_status: int,
     create: Callable[[], Awaitable[Any]],
     serialize: Callable[[Any], tuple[int | None, Any]],
     now: datetime | None = None,
 ) -> Outcome:
-    if not await try_transaction_lock(session, lock_id(scope, route, key)):
+    if not await try_transaction_lock(session, lock_id(claim.scope, claim.route, claim.key)):
         raise IdempotencyKeyInUse()
     now = now or utcnow()
-    stored = await repository.get(session, scope, route, key)
+    stored = await repository.get(session, claim.scope, claim.route, claim.key)
     if stored is not None and stored.expires_at <= now:
         await repository.remove(session, stored)
         stored = None
     if stored is not None:
-        if stored.fingerprint != request_fingerprint:
+        if stored.fingerprint != claim.fingerprint:
             raise IdempotencyKeyReused()
         return Outcome(stored.status_code, stored.body, replayed=True)
 
     status, body = serialize(await create())
     status_code = status or default_status
-    await repository.add(
-        session,
-        IdempotencyRecord(
-            scope=scope,
-            route=route,
-            key=key,
-            fingerprint=request_fingerprint,
-            status_code=status_code,
-            body=body,
-            created_at=now,
-            expires_at=now + ttl,
-        ),
-    )
+    await repository.add(session, IdempotencyRecord(**_record(claim, status_code, body, now, ttl)))
     return Outcome(status_code, body, replayed=False)
+
+
+async def busy(session: AsyncSession, claims: list[Claim]) -> set[Claim]:
+    """The claims whose key a request still running holds (answer 409, as `run` does); the
+    others are held by the caller's transaction until it ends."""
+    ids = [lock_id(c.scope, c.route, c.key) for c in claims]
+    taken = await try_transaction_locks(session, ids)
+    return {claim for claim, ok in zip(claims, taken, strict=True) if not ok}
+
+
+async def store_first(
+    session: AsyncSession, outcomes: list[tuple[Claim, Outcome]], *, ttl: timedelta
+) -> set[Claim]:
+    """Store the outcomes of keys seen for the first time, in the caller's transaction, and
+    return their claims. A key already stored (or being stored by a transaction still
+    running, which this waits for) is left alone: its request must go through `run`, which
+    replays it or refuses it. Take the keys' locks (`busy`) first."""
+    if not outcomes:
+        return set()
+    now = utcnow()
+    rows = [_record(claim, o.status_code, o.body, now, ttl) for claim, o in outcomes]
+    stored = await repository.add_new(session, rows)
+    return {claim for claim, _ in outcomes if (claim.scope, claim.route, claim.key) in stored}
+
+
+def _record(claim: Claim, status_code: int, body: Any, now: datetime, ttl: timedelta) -> dict:
+    return {
+        "scope": claim.scope,
+        "route": claim.route,
+        "key": claim.key,
+        "fingerprint": claim.fingerprint,
+        "status_code": status_code,
+        "body": body,
+        "created_at": now,
+        "expires_at": now + ttl,
+    }

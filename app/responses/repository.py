@@ -2,7 +2,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Response
@@ -34,6 +34,11 @@ class ResponseFilter:
 async def add(session: AsyncSession, response: Response) -> None:
     session.add(response)
     await session.flush()
+
+
+async def add_many(session: AsyncSession, rows: list[dict]) -> None:
+    """Insert answers in one statement (Core, not the ORM unit of work: the ingest hot path)."""
+    await session.execute(insert(Response.__table__), rows)
 
 
 async def get(

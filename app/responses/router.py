@@ -1,13 +1,14 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response as HttpResponse
 
 from app.auth.dependencies import SessionDep, require
 from app.auth.service import Principal
-from app.idempotency.dependencies import Idempotent
-from app.responses import service
+from app.idempotency.dependencies import Idempotent, KeyHeader, claim_of, replay, respond
+from app.responses import ingest, service
 from app.responses.repository import ResponseFilter
 from app.responses.schemas import (
     Channel,
@@ -36,14 +37,20 @@ Writer = Annotated[Principal, Depends(require("responses:write"))]
 async def create_response(
     survey_id: uuid.UUID,
     body: ResponseCreate,
-    session: SessionDep,
+    request: Request,
     caller: Writer,
-    idem: Idempotent,
+    idempotency_key: KeyHeader = None,
 ):
-    async def create():
-        return service.to_out(await service.create(session, caller.project_id, survey_id, body))
+    claim = await claim_of(request, str(caller.key_id), idempotency_key)
+    outcome = await ingest.submit(ingest.NewAnswer(caller.project_id, survey_id, body, claim))
+    if outcome is ingest.SEEN_BEFORE:
+        assert claim is not None
 
-    return await idem.run(str(caller.key_id), create)
+        async def create(session: AsyncSession):
+            return service.to_out(await service.create(session, caller.project_id, survey_id, body))
+
+        return await replay(request, claim, create)
+    return respond(outcome)
 
 
 @router.get("/v1/responses", response_model=ResponsePage, operation_id="listResponses")

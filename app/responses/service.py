@@ -3,6 +3,7 @@ an edited answer counts once with its latest score, deletes leave tombstones."""
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +12,7 @@ from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.invitations import repository as invitations
 from app.models import Response, Survey
+from app.models.base import uuid7
 from app.observability import metrics
 from app.pagination import decode_cursor, encode_cursor
 from app.responses import repository
@@ -65,6 +67,31 @@ def check_submitted_at(submitted_at: datetime | None, now: datetime) -> datetime
     return submitted_at
 
 
+def new_answer(
+    project_id: uuid.UUID, survey: Survey, data: ResponseCreate, now: datetime
+) -> dict[str, Any]:
+    """The row of a new answer to `survey`, after the rules; raises when one is broken."""
+    check_accepting(survey)
+    check_score(survey, data.score)
+    return {
+        "id": uuid7(),
+        "project_id": project_id,
+        "survey_id": survey.id,
+        "score": data.score,
+        "comment": data.comment,
+        "customer_id": data.customer_id,
+        "segment": data.segment,
+        "touchpoint": data.touchpoint or survey.default_touchpoint,
+        "channel": data.channel,
+        "locale": data.locale,
+        "attributes": data.attributes,
+        "submitted_at": check_submitted_at(data.submitted_at, now),
+        "created_at": now,
+        "updated_at": now,
+        "deleted_at": None,
+    }
+
+
 async def create(
     session: AsyncSession, project_id: uuid.UUID, survey_id: uuid.UUID, data: ResponseCreate
 ) -> Response:
@@ -72,24 +99,7 @@ async def create(
     survey = await surveys.get(session, project_id, survey_id, lock="share")
     if survey is None:
         raise SurveyNotFound(survey_id)
-    check_accepting(survey)
-    check_score(survey, data.score)
-    now = utcnow()
-    response = Response(
-        project_id=project_id,
-        survey_id=survey.id,
-        score=data.score,
-        comment=data.comment,
-        customer_id=data.customer_id,
-        segment=data.segment,
-        touchpoint=data.touchpoint or survey.default_touchpoint,
-        channel=data.channel,
-        locale=data.locale,
-        attributes=data.attributes,
-        submitted_at=check_submitted_at(data.submitted_at, now),
-        created_at=now,
-        updated_at=now,
-    )
+    response = Response(**new_answer(project_id, survey, data, utcnow()))
     await repository.add(session, response)
     await webhooks.emit_response(session, "response.created", response, survey)
     metrics.response_recorded(session, survey.kind, response.channel)

@@ -17,6 +17,12 @@ async def get(
     return await session.scalar(query)
 
 
+async def lock_many(session: AsyncSession, survey_ids: set[uuid.UUID]) -> dict[uuid.UUID, Survey]:
+    """Surveys by id, of any project, share-locked like `get(lock="share")`."""
+    query = select(Survey).where(Survey.id.in_(survey_ids)).with_for_update(read=True)
+    return {survey.id: survey for survey in await session.scalars(query)}
+
+
 async def get_many(
     session: AsyncSession, project_id: uuid.UUID, survey_ids: list[uuid.UUID]
 ) -> list[Survey]:

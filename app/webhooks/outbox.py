@@ -62,14 +62,20 @@ async def emit_many(
     facets: list[Facets] | None = None,
 ) -> list[WebhookEvent]:
     """`emit` for a batch (an invitation batch): the endpoints are read once."""
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"unknown webhook event type {event_type!r}")
     if not items:
         return []
-    endpoints = await repository.active_endpoints(session, project_id)
-    endpoints = [e for e in endpoints if event_type in e.events]
-    if not endpoints:
-        return []
+    endpoints = await _subscribed(session, project_id, event_type)
+    return await _emit_to(session, project_id, event_type, endpoints, items, facets)
+
+
+async def _emit_to(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    event_type: str,
+    endpoints: list[WebhookEndpoint],
+    items: list[dict[str, Any]],
+    facets: list[Facets] | None,
+) -> list[WebhookEvent]:
     stored = []
     for index, data in enumerate(items):
         event_facets = facets_of(data) if facets is None else facets[index]
@@ -79,6 +85,15 @@ async def emit_many(
     if stored:
         after_commit(session, wake)
     return stored
+
+
+async def _subscribed(
+    session: AsyncSession, project_id: uuid.UUID, event_type: str
+) -> list[WebhookEndpoint]:
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown webhook event type {event_type!r}")
+    endpoints = await repository.active_endpoints(session, project_id)
+    return [e for e in endpoints if event_type in e.events]
 
 
 async def _store(
@@ -134,6 +149,25 @@ async def emit_response(
         response_data(response, survey),
         facets=facets if facets is not None else response_facets(response, survey),
     )
+
+
+async def emit_new_responses(session: AsyncSession, answers: list[tuple[Any, Survey]]) -> None:
+    """`response.created` for answers written together (group commit), each with its survey;
+    the payloads are built only for projects with an endpoint that wants them."""
+    projects = {survey.project_id for _answer, survey in answers}
+    for project_id in projects:
+        endpoints = await _subscribed(session, project_id, "response.created")
+        if not endpoints:
+            continue
+        mine = [(answer, survey) for answer, survey in answers if survey.project_id == project_id]
+        await _emit_to(
+            session,
+            project_id,
+            "response.created",
+            endpoints,
+            [response_data(answer, survey) for answer, survey in mine],
+            [response_facets(answer, survey) for answer, survey in mine],
+        )
 
 
 async def emit_invitations(

@@ -1,0 +1,102 @@
+"""New answers (`POST /v1/surveys/{id}/responses`), written by group commit.
+
+Concurrent answers share one transaction (app/groupcommit.py): the surveys they answer are
+read once with a share lock (their scale stays fixed until commit); each answer is checked
+against its survey, and one that breaks a rule gets its own error and is not written; the
+Idempotency-Keys seen for the first time are stored with their outcome; the answers are
+inserted in one statement (the rollup trigger runs once for all of them) with their
+`response.created` events; then one commit, after which every caller gets its answer.
+
+This is the ingest hot path: per answer it costs a share of a few statements instead of a
+dozen round trips and a commit of its own (BENCHMARKS.md)."""
+
+import uuid
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import webhooks
+from app.db import utcnow
+from app.errors import ProblemError
+from app.groupcommit import GroupCommit
+from app.idempotency import service as idempotency
+from app.idempotency.service import Claim, IdempotencyKeyInUse, Outcome
+from app.observability import metrics
+from app.responses import repository, service
+from app.responses.schemas import ResponseCreate, ResponseOut
+from app.surveys import repository as surveys
+from app.surveys.service import SurveyNotFound
+
+SEEN_BEFORE = object()
+"""The outcome of an answer whose Idempotency-Key was used before: it was not written, and
+its request is answered through `idempotency.run` (replayed, or refused)."""
+
+
+@dataclass(frozen=True)
+class NewAnswer:
+    project_id: uuid.UUID
+    survey_id: uuid.UUID
+    data: ResponseCreate
+    claim: Claim | None = None
+
+
+async def write(session: AsyncSession, answers: list[NewAnswer]) -> list[Any]:
+    """One batch, in the caller's transaction: an Outcome, an error or SEEN_BEFORE each."""
+    found = await surveys.lock_many(session, {answer.survey_id for answer in answers})
+    now = utcnow()
+    outcomes: list[Any] = []
+    accepted: dict[int, tuple[dict[str, Any], Any]] = {}
+    keys: set[tuple[str, str, str]] = set()
+    for index, answer in enumerate(answers):
+        survey = found.get(answer.survey_id)
+        try:
+            if survey is None or survey.project_id != answer.project_id:
+                raise SurveyNotFound(answer.survey_id)
+            row = service.new_answer(answer.project_id, survey, answer.data, now)
+        except ProblemError as error:
+            outcomes.append(error)
+            continue
+        claim = answer.claim
+        if claim is not None and (claim.scope, claim.route, claim.key) in keys:
+            outcomes.append(SEEN_BEFORE)  # the same key twice in one batch: the first wins
+            continue
+        if claim is not None:
+            keys.add((claim.scope, claim.route, claim.key))
+        out = ResponseOut.model_validate(service.to_out(SimpleNamespace(**row)))
+        body = out.model_dump(mode="json")
+        outcomes.append(Outcome(201, body, replayed=False))
+        accepted[index] = (row, survey)
+
+    claims = {i: answers[i].claim for i in accepted if answers[i].claim is not None}
+    if claims:
+        busy = await idempotency.busy(session, list(claims.values()))
+        for index, claim in claims.items():
+            if claim in busy:
+                outcomes[index] = IdempotencyKeyInUse()
+                del accepted[index]
+        claimed = [(answers[i].claim, outcomes[i]) for i in accepted if answers[i].claim]
+        first = await idempotency.store_first(session, claimed, ttl=idempotency.ttl())
+        for index in list(accepted):
+            claim = answers[index].claim
+            if claim is not None and claim not in first:
+                outcomes[index] = SEEN_BEFORE
+                del accepted[index]
+    if accepted:
+        written = list(accepted.values())
+        await repository.add_many(session, [row for row, _survey in written])
+        await webhooks.emit_new_responses(
+            session, [(SimpleNamespace(**row), survey) for row, survey in written]
+        )
+        for row, survey in written:
+            metrics.response_recorded(session, survey.kind, row["channel"])
+    return outcomes
+
+
+committer: GroupCommit[NewAnswer] = GroupCommit(write)
+
+
+async def submit(answer: NewAnswer) -> Any:
+    """The answer's Outcome once committed, or SEEN_BEFORE; raises the answer's error."""
+    return await committer.submit(answer)
