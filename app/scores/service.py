@@ -4,6 +4,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import add
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -90,21 +91,25 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
     width = scale_max - scale_min + 1
     groups: dict[tuple[str | None, ...], dict[date | None, list[int]]] = {}
     slot_buckets: dict[int, date] = {}
+    # Dimension values are text already, except a survey id; a year of edge corrections in
+    # a zone off UTC is ten thousand rows, so this loop stays lean.
+    as_text = "survey" in p.group_by
     for *dims, slot, histogram in counts:
-        key = tuple(None if v is None else str(v) for v in dims)
+        key = tuple(None if v is None else str(v) for v in dims) if as_text else tuple(dims)
         bucket = slot
         if not is_label(slot):
             bucket = slot_buckets.get(slot)
             if bucket is None:
                 instant = buckets.slot_start(slot, SLOT_SECONDS)
                 bucket = slot_buckets[slot] = buckets.instant_bucket(instant, p.interval, zone)
-        by_bucket = groups.setdefault(key, {})
+        by_bucket = groups.get(key)
+        if by_bucket is None:
+            by_bucket = groups[key] = {}
         distribution = by_bucket.get(bucket)
         if distribution is None:
             by_bucket[bucket] = histogram
         else:
-            for i, count in enumerate(histogram):
-                distribution[i] += count
+            by_bucket[bucket] = list(map(add, distribution, histogram))
     # Rollup days credited to one bucket and corrected from raw rows may leave a bucket, or
     # a group, whose counts cancel out: it has no answers and must not show.
     for key in list(groups):
