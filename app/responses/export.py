@@ -197,22 +197,21 @@ async def _chunks(
 
 # --- PostgreSQL: rows formatted by the database ---------------------------------------
 
-FORMULA_START = ["=", "+", "-", "@", "\t", "\r"]  # what app.csvutil.text_cell neutralises
+# What app.csvutil.text_cell neutralises, as code points: ascii() is cheaper than left().
+FORMULA_START = [ord(c) for c in "=+-@\t\r"]
+ISO = literal_column("""'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'""")
 
 
 def _text(column: Any) -> Any:
-    value = func.nullif(column, "", type_=Text)  # COPY quotes "", csv writes nothing
-    return case((func.left(value, 1).in_(FORMULA_START), "'" + value), else_=value)
+    # '' becomes NULL: COPY would quote it, the csv module writes nothing.
+    return case((func.ascii(column).in_(FORMULA_START), "'" + column), (column != "", column))
 
 
 def _time(column: Any) -> Any:
-    """`datetime.isoformat()` of the UTC time: microseconds only when there are some."""
+    """`datetime.isoformat()` of the UTC time: microseconds only when there are some (one
+    to_char and a replace cost a third less than two to_char)."""
     utc = column.op("AT TIME ZONE")(literal_column("'UTC'"))
-    return (
-        func.to_char(utc, literal_column("'YYYY-MM-DD\"T\"HH24:MI:SS'"), type_=Text)
-        + case((func.date_trunc("second", utc) != utc, func.to_char(utc, ".US")), else_="")
-        + "+00:00"
-    )
+    return func.replace(func.to_char(utc, ISO, type_=Text), ".000000+", "+", type_=Text)
 
 
 def _cells_sql() -> list[Any]:
@@ -257,9 +256,12 @@ async def _copy(
         async def produce() -> None:
             # The queue is small: when the client reads slowly, COPY waits.
             try:
-                await driver.copy_from_query(
-                    str(compiled), *args, output=queue.put, format="csv", timeout=COPY_TIMEOUT
-                )
+                async with driver.transaction(readonly=True):
+                    await driver.execute("SET LOCAL jit = off")  # compiling costs more
+                    await driver.copy_from_query(
+                        str(compiled), *args, output=queue.put, format="csv",
+                        timeout=COPY_TIMEOUT,
+                    )  # fmt: skip
                 await queue.put(None)
             except Exception as error:
                 await queue.put(error)
