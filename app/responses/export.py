@@ -267,14 +267,19 @@ async def _copy(
                 await queue.put(error)
 
         task = asyncio.create_task(produce())
-        quoted = False
+        quoted = finished = False
         try:
             while (item := await queue.get()) is not None:
                 if isinstance(item, BaseException):
                     raise item
                 chunk, quoted = _crlf(bytes(item), quoted)
                 yield chunk
+            finished = True
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            if not finished:
+                # A COPY cut short (the client left, a timeout) leaves the connection inside
+                # its transaction: the pool must not hand it out again.
+                await conn.invalidate()
