@@ -9,9 +9,11 @@ import io
 import uuid
 from datetime import UTC, datetime
 
+import anyio
 import asyncpg
 import pytest
 from conftest import DATABASE_URL, Api, assert_problem, new_key, new_project
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from app.db import is_sqlite, sessionmaker
@@ -218,3 +220,32 @@ async def test_benchmark_export_check_passes_and_catches_a_wrong_count(client):
         assert await bench_export.verify(client, auth, conn, live + 1, page=1000) != []
     finally:
         await conn.close()
+
+
+@postgresql_only
+async def test_a_download_cut_short_leaves_the_pool_usable(api: Api):
+    survey = await api.survey()
+    dsn = make_url(DATABASE_URL).set(drivername="postgresql").render_as_string(False)
+    conn = await asyncpg.connect(dsn)
+    try:  # enough rows that COPY is still running when the client goes
+        start, end = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC)  # own ids
+        await data.generate(conn, api.project_id, [uuid.UUID(survey["id"])], 20_000, start, end)
+    finally:
+        await conn.close()
+    for wait in [0.001 * 2**i for i in range(8)] * 2:  # more than the pool holds
+        stream = export._copy(api.project_id, ResponseFilter(), None, None)
+        # The client goes away: Starlette cancels the task that reads the stream.
+        with anyio.move_on_after(wait):
+            async for _chunk in stream:
+                pass
+        await stream.aclose()
+    r = await api.get("/v1/exports/responses", params={"limit": 100_000})
+    assert len(rows(r)) == await live_count(api.project_id)
+
+
+async def live_count(project_id: uuid.UUID) -> int:
+    async with sessionmaker()() as session:
+        return await session.scalar(
+            select(func.count()).where(Response.project_id == project_id,
+                                       Response.deleted_at.is_(None))
+        )  # fmt: skip

@@ -22,6 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import Select, Text, case, cast, func, literal_column, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -248,7 +249,10 @@ async def _copy(
     query = _rows(select(*_cells_sql()), project_id, filters, after, upto)
     yield _header()
     queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(maxsize=8)
-    async with get_engine().connect() as conn:
+    conn = await get_engine().connect()
+    task: asyncio.Task | None = None
+    finished = False
+    try:
         compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
         args = [compiled.params[name] for name in compiled.positiontup or ()]
         driver = (await conn.get_raw_connection()).driver_connection
@@ -267,19 +271,22 @@ async def _copy(
                 await queue.put(error)
 
         task = asyncio.create_task(produce())
-        quoted = finished = False
-        try:
-            while (item := await queue.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                chunk, quoted = _crlf(bytes(item), quoted)
-                yield chunk
-            finished = True
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        quoted = False
+        while (item := await queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            chunk, quoted = _crlf(bytes(item), quoted)
+            yield chunk
+        finished = True
+    finally:
+        # When the client goes away Starlette cancels the stream; the clean-up still runs
+        # to its end (shielded), and a COPY cut short leaves its connection inside a
+        # transaction, so that connection is discarded rather than pooled.
+        with anyio.CancelScope(shield=True):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if not finished:
-                # A COPY cut short (the client left, a timeout) leaves the connection inside
-                # its transaction: the pool must not hand it out again.
                 await conn.invalidate()
+            await conn.close()
