@@ -7,6 +7,7 @@ from app.scores.stats import (
     easy_min,
     nps_adjusted,
     satisfied_min,
+    series,
     summarize,
     wilson,
 )
@@ -338,3 +339,30 @@ def test_change_not_significant_when_identical():
 def test_change_zero_standard_error(kind, lo, hi, prev, cur, delta):
     r = change(kind, lo, hi, prev, cur)
     assert r == {"delta": delta, "z": None, "p": None, "significant": False}
+
+
+# --- series(): a report's time series ---------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "lo", "hi"), [NPS, CSAT5, CES7])
+def test_series_is_summarize_and_change_per_bucket(kind, lo, hi):
+    width = hi - lo + 1
+    buckets = [
+        [0] * width,
+        [3] * width,
+        [0] * (width - 1) + [1],  # one answer: no CES change on either side
+        [5] * (width - 2) + [40, 60],
+        [0] * width,
+        [7] * width,
+    ]
+    rows = series(kind, lo, hi, 30)(buckets)
+    for i, (row, distribution) in enumerate(zip(rows, buckets, strict=True)):
+        expected = summarize(kind, lo, hi, distribution)
+        expected["low_sample"] = expected["n"] < 30
+        expected["change"] = change(kind, lo, hi, buckets[i - 1], distribution) if i else None
+        assert row == expected
+
+
+def test_series_refuses_a_distribution_of_the_wrong_length():
+    with pytest.raises(ValueError):
+        series(*NPS, 30)([[0] * 11, [1] * 10])

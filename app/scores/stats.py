@@ -208,13 +208,16 @@ def series(
     year of weekly rows per segment and touchpoint is thousands of buckets."""
     score = _scorer(kind, scale_min, scale_max)
     compare = _CHANGES[kind]
-    keys = [str(scale_min + i) for i in range(scale_max - scale_min + 1)]
+    width = scale_max - scale_min + 1
+    keys = [str(scale_min + i) for i in range(width)]
 
     def summarize_series(distributions: list[list[int]]) -> list[dict]:
         rows = []
         previous: dict | None = None
         prev: Basis = None
         for distribution in distributions:
+            if len(distribution) != width:
+                raise ValueError(f"{len(distribution)} counts for a scale of {width} values")
             n = sum(distribution)
             fields, basis = score(distribution, n)
             moved = None
@@ -223,8 +226,8 @@ def series(
             rows.append(
                 {
                     "n": n,
-                    # zip(strict=True): a distribution of the wrong length is a ValueError.
-                    "distribution": dict(zip(keys, distribution, strict=True)),
+                    # The length is checked above: a strict zip costs a fifth more.
+                    "distribution": dict(zip(keys, distribution, strict=False)),
                     "low_sample": n < min_n,
                     **fields,
                     "change": moved,
