@@ -46,7 +46,8 @@ async def test_cells_are_exact_text_on_every_database(api: Api):
     a = await api.answer(
         sid, 9, comment='says "hi", then\r\nleaves', customer_id="=cmd|' /C calc'!A0",
         segment="-seg", touchpoint="checkout", channel="web", locale="de",
-        attributes={"zeta": 1.5, "b": True, "aa": "x\ny", "n": -3, "big": 1e20, "tiny": 1.5e-7},
+        attributes={"zeta": 1.5, "b": True, "aa": "x\ny", "n": -3, "nz": -0.0, "big": 1e20,
+                    "tiny": 1.5e-7},
         submitted_at="2025-03-01T12:00:00+01:00",
     )  # fmt: skip
     b = await api.answer(sid, 0, submitted_at="2025-03-02T00:00:00.000250Z")
@@ -59,7 +60,7 @@ async def test_cells_are_exact_text_on_every_database(api: Api):
     assert r.headers["content-disposition"] == 'attachment; filename="responses.csv"'
     assert "sentio-next-cursor" not in r.headers
     attributes = (
-        '"{""b"": true, ""n"": -3, ""aa"": ""x\\ny"", ""big"": 100000000000000000000, '
+        '"{""b"": true, ""n"": -3, ""aa"": ""x\\ny"", ""nz"": 0.0, ""big"": 100000000000000000000, '
         '""tiny"": 0.00000015, ""zeta"": 1.5}"'
     )
     assert r.text == (
