@@ -143,12 +143,19 @@ async def try_transaction_locks(session: AsyncSession, lock_ids: list[int]) -> l
 
 
 async def expect_small_reads(session: AsyncSession) -> None:
-    """No JIT compilation and no parallel workers for the rest of the transaction: for
-    queries that PostgreSQL's estimate wrongly calls expensive, starting those costs more
-    than the query."""
+    """No JIT compilation, no parallel workers, and hashing rather than sorting for the
+    rest of the transaction (one round trip): for reads of a few thousand rows that
+    PostgreSQL's estimate wrongly calls expensive (starting JIT or workers costs more than
+    the query) or, joined to a table of literals, wrongly calls tiny (it then sorts the
+    groups by text, several times slower than hashing them)."""
     if session.bind.dialect.name == "postgresql":
-        await session.execute(text("SET LOCAL jit = off"))
-        await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        await session.execute(
+            text(
+                "SELECT set_config('jit', 'off', true), "
+                "set_config('max_parallel_workers_per_gather', '0', true), "
+                "set_config('enable_sort', 'off', true)"
+            )
+        )
 
 
 def is_unavailable(exc: BaseException) -> bool:

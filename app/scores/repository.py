@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Select, Subquery
 
 from app.db import expect_small_reads, json_text, time_slot
 from app.models import Response, ScoreRollup
@@ -69,13 +70,14 @@ negative count takes answers off). The bucket is a date (or None without an inte
 already, or an int 15-minute UTC slot for the caller to place in its bucket."""
 
 
-def _histogram(q: CountQuery, score: ColumnElement[int], n: Any) -> list[ColumnElement[int]]:
+def _histogram(
+    q: CountQuery, score: ColumnElement[int], n: Any, type_: Any = BigInteger
+) -> list[ColumnElement[int]]:
     """One column per scale value: a group's whole distribution comes back as one row,
     a tenth of the rows (and of the Python work) of one row per score."""
     low, high = q.scale
     return [
-        cast(func.sum(case((score == value, n), else_=0)), BigInteger)
-        for value in range(low, high + 1)
+        cast(func.sum(case((score == value, n), else_=0)), type_) for value in range(low, high + 1)
     ]
 
 
@@ -180,97 +182,175 @@ async def _from_rollups(session: AsyncSession, q: CountQuery) -> list[Row]:
         lo = max(q.start, first) if q.start else first
         hi = min(q.end, last) if q.end else last
     plan = make_plan(lo, hi, q.interval, q.zone)
-    rows = await _rollup_rows(session, q, plan)
-    if plan.slices or plan.slotwise:
-        # Estimated at a million rows, the raw slices read thousands: no JIT, no workers.
-        await expect_small_reads(session)
-    rows += await _slice_rows(session, q, plan)
+    # The raw slices, estimated at a million rows, read thousands; the rollup, joined to
+    # its periods, is estimated at a few rows and would be sorted instead of hashed.
+    await expect_small_reads(session)
+    rows = await _bucket_rows(session, q, plan)
     if plan.slotwise:
         rows += await _by_slot(session, q, list(plan.slotwise))
     return rows
 
 
-async def _rollup_rows(session: AsyncSession, q: CountQuery, plan: Plan) -> list[Row]:
-    if not plan.days and not plan.weeks:
+async def _bucket_rows(session: AsyncSession, q: CountQuery, plan: Plan) -> list[Row]:
+    """One row per group and bucket, summed in the database: the rollup's days and weeks,
+    each credited to its bucket, plus the raw edge slices added to their own bucket and
+    taken off the bucket of the rollup day that holds them. A year in a zone off UTC is
+    thus five thousand rows, where its parts were fifteen thousand to add up in Python."""
+    labels: dict[date | None, int] = {}
+    periods = [
+        (grain, period, labels.setdefault(label, len(labels)))
+        for grain, credited in ((WEEK, plan.weeks), (DAY, plan.days))
+        for period, label in credited.items()
+    ]
+    edges = [
+        (
+            piece.start,
+            piece.end,
+            labels.setdefault(piece.plus, len(labels)) if piece.counts_plus else None,
+            labels.setdefault(piece.minus, len(labels)) if piece.counts_minus else None,
+        )
+        for piece in plan.slices
+    ]
+    parts = []
+    if periods:
+        parts.append(_rollup_counts(q, plan, periods))
+    if edges:
+        parts.extend(_edge_counts(q, session.get_bind().dialect.name, edges))
+    if not parts:
         return []
-    r = rollups
-    dims = [ROLLUP_COLUMNS[name] for name in q.dimensions]
-    periods = []
-    if plan.weeks:
-        periods.append(and_(r.grain == WEEK, r.period.in_(list(plan.weeks))))
-    if plan.days:
-        periods.append(and_(r.grain == DAY, r.period.in_(list(plan.days))))
-    low, high = q.scale
-    # Summed as integers (into a bigint): PostgreSQL sums bigints into numerics, whose
-    # larger states make it sort the groups (by text, slowly) instead of hashing them. A
-    # rollup row counts one survey, segment and touchpoint in one UTC week: far below 2^31.
-    counts = [func.sum(cast(r[f"n{v}"], Integer)) for v in range(low, high + 1)]
-    query = select(*dims, r.grain, r.period, *counts).where(
-        r.project_id == q.project_id,
-        r.survey_id.in_(q.survey_ids),
-        or_(*periods),
-        *(ROLLUP_COLUMNS[name].in_(values) for name, values in q.equals.items()),
-    )
-    query = query.group_by(*dims, r.grain, r.period)
-    labels = {WEEK: plan.weeks, DAY: plan.days}
-    width = len(dims)
+    counts = union_all(*parts).subquery("counts")
+    names = [f"d{i}" for i in range(len(q.dimensions))]
+    keys = [*(counts.c[name] for name in names), counts.c.bucket]
+    query = select(*keys, *(func.sum(counts.c[n]) for n in _counts(q))).group_by(*keys)
     result = (await session.execute(query)).all()  # fetchall: far cheaper than row by row
+    by_index = list(labels)
+    width = len(names)
     if width == 2:  # the usual segment x touchpoint, without a generic loop per row
         return [
             (
                 None if a == NO_VALUE else a,
                 None if b == NO_VALUE else b,
-                labels[grain][period],
+                by_index[bucket],
                 histogram,
             )
-            for a, b, grain, period, *histogram in result
+            for a, b, bucket, *histogram in result
         ]
     return [
         (
             *(None if v == NO_VALUE else v for v in row[:width]),
-            labels[row[width]][row[width + 1]],
-            list(row[width + 2 :]),
+            by_index[row[width]],
+            list(row[width + 1 :]),
         )
         for row in result
     ]
 
 
-async def _slice_rows(session: AsyncSession, q: CountQuery, plan: Plan) -> list[Row]:
-    if not plan.slices:
-        return []
-    dialect = session.get_bind().dialect.name
-    dims = [_dimension(name, dialect) for name in q.dimensions]
+def _counts(q: CountQuery) -> list[str]:
+    low, high = q.scale
+    return [f"n{v}" for v in range(low, high + 1)]
+
+
+def _rollup_counts(q: CountQuery, plan: Plan, periods: list[tuple[int, int, int]]) -> Select:
+    r = rollups
+    table = _literal_table(
+        "periods", [("grain", Integer()), ("period", Integer()), ("bucket", Integer())], periods
+    )
+    dims = [ROLLUP_COLUMNS[name].label(f"d{i}") for i, name in enumerate(q.dimensions)]
+    within = []
+    if plan.weeks:
+        within.append(and_(r.grain == WEEK, r.period.in_(list(plan.weeks))))
+    if plan.days:
+        within.append(and_(r.grain == DAY, r.period.in_(list(plan.days))))
+    # Integers, not bigints: PostgreSQL sums bigints into numerics, whose larger states
+    # make it sort the groups (by text, slowly) instead of hashing them. A rollup row
+    # counts one survey, segment and touchpoint in one UTC week: far below 2^31.
+    return (
+        select(*dims, table.c.bucket, *(cast(r[n], Integer).label(n) for n in _counts(q)))
+        .select_from(
+            ScoreRollup.__table__.join(
+                table, and_(r.grain == table.c.grain, r.period == table.c.period)
+            )
+        )
+        .where(
+            r.project_id == q.project_id,
+            r.survey_id.in_(q.survey_ids),
+            or_(*within),  # the periods' index ranges; the join assigns their buckets
+            *(ROLLUP_COLUMNS[name].in_(values) for name, values in q.equals.items()),
+        )
+    )
+
+
+def _edge_counts(q: CountQuery, dialect: str, edges: list[tuple]) -> list[Select]:
+    """The raw answers of each edge slice, counted for one bucket and taken off another."""
+    table = _literal_table(
+        "slices",
+        [
+            ("start", UTCDateTime()),
+            ("end", UTCDateTime()),
+            ("plus", Integer()),
+            ("minus", Integer()),
+        ],
+        edges,
+    )
+    # Labels in the rollup are never null (NO_VALUE stands for none): the same here, so
+    # that both kinds of rows fall into the same groups.
+    dims = []
+    for i, name in enumerate(q.dimensions):
+        column = _dimension(name, dialect)
+        if name in ("segment", "touchpoint"):
+            column = func.coalesce(column, NO_VALUE)
+        dims.append(column.label(f"d{i}"))
+    at = responses.submitted_at
     # The slices as a table joined to the answers: one index range scan per slice (and
     # survey) on (survey_id, submitted_at), where an OR of many ranges scans far more.
-    slices = union_all(
-        *(
-            select(
-                literal(i, Integer).label("part"),
-                literal(piece.start, UTCDateTime()).label("start"),
-                literal(piece.end, UTCDateTime()).label("end"),
-            )
-            for i, piece in enumerate(plan.slices)
+    raw = (
+        select(
+            *dims,
+            table.c.plus,
+            table.c.minus,
+            *(
+                count.label(n)
+                for count, n in zip(
+                    _histogram(q, responses.score, 1, Integer), _counts(q), strict=True
+                )
+            ),
         )
-    ).subquery("slices")
-    at = responses.submitted_at
-    keys = [*dims, slices.c.part]
-    query = (
-        select(*keys, *_histogram(q, responses.score, 1))
-        .select_from(slices)
-        .join(Response.__table__, and_(at >= slices.c.start, at < slices.c.end))
+        .select_from(table.join(Response.__table__, and_(at >= table.c.start, at < table.c.end)))
         .where(*_raw_filter(q, dialect))
-        .group_by(*keys)
+        .group_by(*dims, table.c.plus, table.c.minus)
+        .cte("edges")
     )
-    rows: list[Row] = []
-    width = len(dims)
-    for row in (await session.execute(query)).all():
-        piece = plan.slices[row[width]]
-        values, counts = row[:width], list(row[width + 1 :])
-        if piece.counts_plus:
-            rows.append((*values, piece.plus, counts))
-        if piece.counts_minus:
-            rows.append((*values, piece.minus, [-c for c in counts]))
-    return rows
+    names = [f"d{i}" for i in range(len(q.dimensions))]
+    counted = [raw.c[name] for name in names]
+    return [
+        select(*counted, raw.c.plus.label("bucket"), *(raw.c[n] for n in _counts(q))).where(
+            raw.c.plus.is_not(None)
+        ),
+        select(
+            *counted, raw.c.minus.label("bucket"), *((-raw.c[n]).label(n) for n in _counts(q))
+        ).where(raw.c.minus.is_not(None)),
+    ]
+
+
+# SQLite refuses a compound SELECT of more than 500 terms: longer literal tables are
+# built as a union of unions.
+UNION_TERMS = 400
+
+
+def _literal_table(name: str, columns: list[tuple[str, Any]], rows: list[tuple]) -> Subquery:
+    """`rows` as a table in the query (a union of one-row SELECTs: the same on SQLite
+    and PostgreSQL)."""
+    selects = [
+        select(*(literal(v, kind).label(c) for (c, kind), v in zip(columns, row, strict=True)))
+        for row in rows
+    ]
+    chunks = [
+        union_all(*selects[i : i + UNION_TERMS]).subquery().select()
+        for i in range(0, len(selects), UNION_TERMS)
+    ]
+    if len(chunks) == 1:
+        return union_all(*selects).subquery(name)
+    return union_all(*chunks).subquery(name)
 
 
 def is_label(bucket: Any) -> bool:
