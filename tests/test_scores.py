@@ -190,6 +190,23 @@ async def test_daily_buckets_across_daylight_saving(api):
     assert [(r["bucket"], r["n"]) for r in rows] == [("2026-03-29", 2)]
 
 
+async def test_daily_buckets_over_more_than_500_days_in_a_zone_off_utc(api):
+    # Every UTC day is cut by a Berlin midnight: one raw edge slice per day, more slices
+    # than SQLite allows terms in one compound SELECT.
+    survey = await api.survey(kind="nps")
+    times = {
+        "2024-01-01T23:30:00Z": 10,  # 00:30 local, January 2
+        "2024-07-01T22:30:00Z": 0,  # 00:30 local (+02:00), July 2
+        "2025-08-01T12:00:00Z": 9,
+    }
+    for when, score in times.items():
+        await api.answer(survey["id"], score, submitted_at=when)
+    rows = await score_rows(api, survey["id"], interval="day", tz="Europe/Berlin")
+    assert len(rows) == 578  # 2024-01-02 .. 2025-08-01, empty days included
+    counted = {r["bucket"]: r["nps"] for r in rows if r["n"]}
+    assert counted == {"2024-01-02": 100, "2024-07-02": -100, "2025-08-01": 100}
+
+
 async def test_empty_buckets_are_filled_and_series_are_per_group(api):
     survey = await api.survey(kind="nps")
     await api.answer(survey["id"], 10, segment="a", submitted_at="2026-01-05T10:00:00Z")
