@@ -131,17 +131,6 @@ async def try_transaction_lock(session: AsyncSession, lock_id: int) -> bool:
     return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(lock_id))))
 
 
-async def try_transaction_locks(session: AsyncSession, lock_ids: list[int]) -> list[bool]:
-    """`try_transaction_lock` for many locks in one round trip; whether each was taken."""
-    if session.bind.dialect.name == "sqlite" or not lock_ids:
-        return [True] * len(lock_ids)
-    query = text(
-        "SELECT pg_try_advisory_xact_lock(id) FROM unnest(CAST(:ids AS bigint[]))"
-        " WITH ORDINALITY AS t(id, n) ORDER BY n"
-    )
-    return list(await session.scalars(query, {"ids": lock_ids}))
-
-
 async def expect_small_reads(session: AsyncSession) -> None:
     """No JIT compilation, no parallel workers, and hashing rather than sorting for the
     rest of the transaction (one round trip): for reads of a few thousand rows that

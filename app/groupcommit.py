@@ -18,9 +18,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.db import is_unavailable, sessionmaker
+from app.db import get_engine, is_unavailable
 
 Item = TypeVar("Item")
 Write = Callable[[AsyncSession, list[Item]], Awaitable[list[Any]]]
@@ -33,7 +33,7 @@ class _Pending(Generic[Item]):
 
 
 class GroupCommit(Generic[Item]):
-    def __init__(self, write: Write[Item], *, writers: int = 2, max_batch: int = 500) -> None:
+    def __init__(self, write: Write[Item], *, writers: int = 1, max_batch: int = 500) -> None:
         self.write = write
         self.writers = writers
         self.max_batch = max_batch
@@ -44,31 +44,52 @@ class GroupCommit(Generic[Item]):
         """The item's result once its batch has committed; raises the item's error."""
         future = asyncio.get_running_loop().create_future()
         self._queue.append(_Pending(item, future))
+        # A writer that has finished may not have run its done callbacks yet: count only
+        # the live ones, or an item queued in that moment would wait for ever.
+        self._tasks = {task for task in self._tasks if not task.done()}
         if len(self._tasks) < self.writers:
-            task = asyncio.create_task(self._drain())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._tasks.add(asyncio.create_task(self._drain()))
         return await future
 
     async def _drain(self) -> None:
+        # One connection for as long as work keeps coming (checked when taken from the
+        # pool), a fresh one after a failed transaction.
         while self._queue:
-            size = min(len(self._queue), self.max_batch)
-            await self._write([self._queue.popleft() for _ in range(size)])
+            try:
+                async with get_engine().connect() as connection:
+                    while self._queue:
+                        size = min(len(self._queue), self.max_batch)
+                        batch = [self._queue.popleft() for _ in range(size)]
+                        if not await self._write(connection, batch):
+                            break
+            except Exception as error:  # no connection to be had: fail what is waiting
+                while self._queue:
+                    _settle(self._queue.popleft(), error)
 
-    async def _write(self, batch: list[_Pending[Item]]) -> None:
+    async def _write(self, connection: AsyncConnection, batch: list[_Pending[Item]]) -> bool:
+        """Write one batch in one transaction; False if the transaction failed."""
         try:
-            async with sessionmaker()() as session, session.begin():
+            async with (
+                AsyncSession(bind=connection, expire_on_commit=False) as session,
+                session.begin(),
+            ):
                 outcomes = await self.write(session, [p.item for p in batch])
         except Exception as error:
             if len(batch) > 1 and not is_unavailable(error):
-                for pending in batch:
-                    await self._write([pending])
-                return
-            outcomes = [error] * len(batch)
+                written = [await self._write(connection, [pending]) for pending in batch]
+                return all(written)
+            for pending in batch:
+                _settle(pending, error)
+            return False
         for pending, outcome in zip(batch, outcomes, strict=True):
-            if pending.future.done():  # the caller went away; its write stands
-                continue
-            if isinstance(outcome, BaseException):
-                pending.future.set_exception(outcome)
-            else:
-                pending.future.set_result(outcome)
+            _settle(pending, outcome)
+        return True
+
+
+def _settle(pending: _Pending, outcome: Any) -> None:
+    if pending.future.done():  # the caller went away; its write stands
+        return
+    if isinstance(outcome, BaseException):
+        pending.future.set_exception(outcome)
+    else:
+        pending.future.set_result(outcome)

@@ -3,7 +3,8 @@
 import asyncio
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
 
 from app import openapi, problems
 from app.config import get_settings
@@ -20,8 +21,10 @@ from app.observability.router import router as metrics_router
 from app.pages.router import assets
 from app.pages.router import router as pages_router
 from app.projects.router import router as projects_router
+from app.responses import fastpath
 from app.responses.browser import router as browser_router
 from app.responses.export import router as export_router
+from app.responses.fastpath import IngestFastPath
 from app.responses.router import router as responses_router
 from app.scores.router import router as scores_router
 from app.security import install as security
@@ -95,6 +98,9 @@ def create_app() -> FastAPI:
     app.include_router(export_router)
     app.mount("/assets", assets, name="assets")
     app.add_middleware(
+        IngestFastPath, route=_route(responses_router, "POST", fastpath.ROUTE)
+    )  # innermost
+    app.add_middleware(
         RequestGuard, max_body_bytes=settings.max_body_bytes, json_prefixes=("/v1/",)
     )
     if settings.cors_origins:
@@ -102,6 +108,14 @@ def create_app() -> FastAPI:
     security.install(app, settings)  # proxies, headers, rate limits
     app.add_middleware(ObservabilityMiddleware)  # outermost: sees every answer
     return app
+
+
+def _route(router: APIRouter, method: str, path: str) -> APIRoute:
+    return next(
+        r
+        for r in router.routes
+        if isinstance(r, APIRoute) and r.path == path and method in r.methods
+    )
 
 
 app = create_app()

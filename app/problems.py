@@ -55,6 +55,23 @@ def _summary(errors: list[dict[str, Any]]) -> str:
     return "; ".join(parts) + more
 
 
+def database_problem(exc: Exception, path: str) -> ProblemError | None:
+    """The problem a database error stands for (a conflict, or 503 with Retry-After), or
+    None for an error that is a bug."""
+    if isinstance(exc, IntegrityError):
+        log.warning("integrity error on %s: %s", path, exc.orig)
+        return Conflict("The change conflicts with the stored data; reload and try again.")
+    if isinstance(exc, PoolTimeout):
+        log.warning("database pool exhausted on %s", path)
+        return ServiceUnavailable("The service is at capacity; retry shortly.", retry_after=1)
+    if not is_unavailable(exc):
+        return None
+    # Raised unwrapped while opening a connection: the server cannot be reached (plain
+    # OSError), is starting up or shutting down, or is out of connection slots.
+    log.warning("database unavailable on %s: %s", path, getattr(exc, "orig", exc))
+    return ServiceUnavailable("The database is unavailable; retry shortly.", retry_after=2)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> ProblemResponse:
@@ -92,43 +109,17 @@ def install(app: FastAPI) -> None:
         return problem_response(error, request.url.path)
 
     @app.exception_handler(IntegrityError)
-    async def _integrity(request: Request, exc: IntegrityError) -> ProblemResponse:
-        log.warning("integrity error on %s: %s", request.url.path, exc.orig)
-        return problem_response(
-            Conflict("The change conflicts with the stored data; reload and try again."),
-            request.url.path,
-        )
-
     @app.exception_handler(DBAPIError)
-    async def _dbapi(request: Request, exc: DBAPIError) -> ProblemResponse:
-        if not is_unavailable(exc):
-            raise exc
-        log.warning("database unavailable on %s: %s", request.url.path, exc.orig)
-        return problem_response(
-            ServiceUnavailable("The database is unavailable; retry shortly.", retry_after=2),
-            request.url.path,
-        )
-
     @app.exception_handler(PoolTimeout)
-    async def _pool(request: Request, exc: PoolTimeout) -> ProblemResponse:
-        log.warning("database pool exhausted on %s", request.url.path)
-        return problem_response(
-            ServiceUnavailable("The service is at capacity; retry shortly.", retry_after=1),
-            request.url.path,
-        )
-
     @app.exception_handler(asyncpg_errors.OperatorInterventionError)
     @app.exception_handler(asyncpg_errors.PostgresConnectionError)
     @app.exception_handler(asyncpg_errors.InsufficientResourcesError)
     @app.exception_handler(OSError)
-    async def _connect(request: Request, exc: Exception) -> ProblemResponse:
-        # Raised unwrapped while opening a connection: the server cannot be reached (plain
-        # OSError), is starting up or shutting down, or is out of connection slots.
-        log.warning("database connection failed on %s: %s", request.url.path, exc)
-        return problem_response(
-            ServiceUnavailable("The database is unavailable; retry shortly.", retry_after=2),
-            request.url.path,
-        )
+    async def _database(request: Request, exc: Exception) -> ProblemResponse:
+        error = database_problem(exc, request.url.path)
+        if error is None:
+            raise exc
+        return problem_response(error, request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:

@@ -22,6 +22,7 @@ local scores = {0, 1, 2, 3, 4, 5, 6, 6, 7, 7, 8, 8, 8, 9, 9, 9, 9, 10, 10, 10, 1
 local path, token, rate = "/", nil, 0
 local interval, next_at = 0, 0
 local counter = 0
+local run_id = ""
 
 function init(args)
   path = args[1]
@@ -31,6 +32,7 @@ function init(args)
     interval = 1000 / rate -- per thread: wrk passes the per-thread rate
   end
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+  run_id = string.format("%08x%08x", math.random(0, 0x7fffffff), math.random(0, 0x7fffffff))
 end
 
 function delay()
@@ -50,7 +52,11 @@ function request()
     scores[math.random(#scores)], segments[math.random(#segments)],
     touchpoints[math.random(#touchpoints)], math.random(1, 1000000))
   local headers = {["Content-Type"] = "application/json"}
-  if token and token ~= "-" then headers["Authorization"] = "Bearer " .. token end
+  if token and token ~= "-" then
+    headers["Authorization"] = "Bearer " .. token
+    -- Every request carries its own Idempotency-Key, as a careful client sends it.
+    headers["Idempotency-Key"] = run_id .. "-" .. counter
+  end
   return wrk.format("POST", path, headers, body)
 end
 

@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import sessionmaker
+from app.groupcommit import GroupCommit
 from app.models import IdempotencyRecord, Response
 from app.responses import ingest, repository
+from app.responses.schemas import ResponseCreate
 
 
 async def stored(survey_id: str) -> list[Response]:
@@ -107,3 +109,16 @@ async def test_an_answer_that_breaks_the_batch_fails_alone(api, monkeypatch):
     monkeypatch.setattr(repository, "add_many", add_many)
     retry = await api.post(url, json={"score": 3, "customer_id": "boom"}, headers=key)
     assert retry.status_code == 201 and "idempotent-replayed" not in retry.headers
+
+
+async def test_an_answer_right_after_a_batch_is_written(api):
+    """One request after another, each sent the moment the previous one is answered: none
+    may wait for a writer that has already finished."""
+    survey = await api.survey()
+    committer = GroupCommit(ingest.write)
+    data = ResponseCreate(score=8)
+    for _ in range(30):
+        answer = ingest.NewAnswer(api.project_id, uuid.UUID(survey["id"]), data)
+        outcome = await asyncio.wait_for(committer.submit(answer), timeout=10)
+        assert outcome.status_code == 201
+    assert len(await stored(survey["id"])) == 30

@@ -28,17 +28,24 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
 
 async def verified_principal(credentials: HTTPAuthorizationCredentials | None) -> Principal:
     """The caller's key, from the cache of verified keys or, on a miss, from the database
-    (in a short transaction of its own). Expiry is checked on every use."""
+    (in a short transaction of its own)."""
     header = f"Bearer {credentials.credentials}" if credentials else None
     digest = key_digest(header)
-    ttl = get_settings().auth_cache_seconds
-    principal = verified_keys.get(digest, ttl) if ttl > 0 else None
+    principal = cached_principal(digest)
     if principal is None:
         async with sessionmaker()() as session, session.begin():
             principal = await authenticate(session, header)
-        if ttl > 0:
+        if get_settings().auth_cache_seconds > 0:
             verified_keys.put(digest, principal)
-    elif principal.expires_at is not None and principal.expires_at <= utcnow():
+    return principal
+
+
+def cached_principal(digest: str) -> Principal | None:
+    """The principal of a key verified in the last few seconds, or None; raises 401 once
+    the key has expired (expiry is checked on every use)."""
+    ttl = get_settings().auth_cache_seconds
+    principal = verified_keys.get(digest, ttl) if ttl > 0 else None
+    if principal is not None and principal.expires_at and principal.expires_at <= utcnow():
         verified_keys.forget(digest)
         raise Unauthorized(UNKNOWN_KEY)
     return principal

@@ -59,11 +59,18 @@ async def claim_of(request: Request, caller_scope: str, key: str | None) -> serv
     """What the request's Idempotency-Key claims, or None without a key (400 if malformed)."""
     if key is None:
         return None
+    route = request.scope["route"].path
+    return claim(request.method, route, request.url.path, await request.body(), caller_scope, key)
+
+
+def claim(
+    method: str, route: str, path: str, body: bytes, caller_scope: str, key: str
+) -> service.Claim:
     return service.Claim(
         scope=caller_scope,
-        route=f"{request.method} {request.scope['route'].path}",
+        route=f"{method} {route}",
         key=service.parse_key(key),
-        fingerprint=service.fingerprint(request.method, request.url.path, await request.body()),
+        fingerprint=service.fingerprint(method, path, body),
     )
 
 

@@ -1,6 +1,7 @@
+import json
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import upsert
@@ -23,16 +24,40 @@ async def add(session: AsyncSession, record: IdempotencyRecord) -> None:
     await session.flush()
 
 
-async def add_new(session: AsyncSession, rows: list[dict]) -> set[tuple[str, str, str]]:
-    """Insert the records whose (scope, route, key) is not stored yet, in one statement;
-    the keys inserted."""
-    table = IdempotencyRecord.__table__
-    query = (
-        upsert(table, session.bind.dialect.name)
-        .on_conflict_do_nothing(index_elements=["scope", "route", "key"])
-        .returning(table.c.scope, table.c.route, table.c.key)
-    )
-    result = await session.execute(query, [{"id": uuid7(), **row} for row in rows])
+_ADD_NEW_LOCKED = text(
+    "INSERT INTO idempotency_keys"
+    " (id, scope, route, key, fingerprint, status_code, body, created_at, expires_at)"
+    " SELECT id, scope, route, key, fingerprint, status_code, body::jsonb, created_at, expires_at"
+    " FROM unnest(CAST(:id AS uuid[]), CAST(:scope AS text[]), CAST(:route AS text[]),"
+    " CAST(:key AS text[]), CAST(:fingerprint AS text[]), CAST(:status_code AS int[]),"
+    " CAST(:body AS text[]), CAST(:created_at AS timestamptz[]),"
+    " CAST(:expires_at AS timestamptz[]), CAST(:lock AS bigint[]))"
+    " AS t(id, scope, route, key, fingerprint, status_code, body, created_at, expires_at, lock)"
+    " WHERE pg_try_advisory_xact_lock(lock)"
+    " ON CONFLICT (scope, route, key) DO NOTHING"
+    " RETURNING scope, route, key"
+)
+
+
+async def add_new(
+    session: AsyncSession, rows: list[dict], lock_ids: list[int]
+) -> set[tuple[str, str, str]]:
+    """Insert, in one statement, the records whose (scope, route, key) is not stored yet
+    and whose lock (`lock_ids`, as `try_transaction_lock` takes it) no other transaction
+    holds; the keys inserted. On PostgreSQL the rows go as one array per column."""
+    rows = [{"id": uuid7(), **row} for row in rows]
+    if session.bind.dialect.name != "postgresql":  # SQLite: writers run one at a time
+        table = IdempotencyRecord.__table__
+        query = (
+            upsert(table, session.bind.dialect.name)
+            .on_conflict_do_nothing(index_elements=["scope", "route", "key"])
+            .returning(table.c.scope, table.c.route, table.c.key)
+        )
+        result = await session.execute(query, rows)
+    else:
+        columns = {c: [row[c] for row in rows] for c in rows[0]}
+        columns["body"] = [json.dumps(body) for body in columns["body"]]
+        result = await session.execute(_ADD_NEW_LOCKED, {**columns, "lock": lock_ids})
     return {(r.scope, r.route, r.key) for r in result}
 
 

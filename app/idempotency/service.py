@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
-from app.db import try_transaction_lock, try_transaction_locks, utcnow
+from app.db import try_transaction_lock, utcnow
 from app.errors import Conflict, InvalidInput
 from app.idempotency import repository
 from app.models import IdempotencyRecord
@@ -137,26 +137,19 @@ async def run(
     return Outcome(status_code, body, replayed=False)
 
 
-async def busy(session: AsyncSession, claims: list[Claim]) -> set[Claim]:
-    """The claims whose key a request still running holds (answer 409, as `run` does); the
-    others are held by the caller's transaction until it ends."""
-    ids = [lock_id(c.scope, c.route, c.key) for c in claims]
-    taken = await try_transaction_locks(session, ids)
-    return {claim for claim, ok in zip(claims, taken, strict=True) if not ok}
-
-
 async def store_first(
     session: AsyncSession, outcomes: list[tuple[Claim, Outcome]], *, ttl: timedelta
 ) -> set[Claim]:
     """Store the outcomes of keys seen for the first time, in the caller's transaction, and
-    return their claims. A key already stored (or being stored by a transaction still
-    running, which this waits for) is left alone: its request must go through `run`, which
-    replays it or refuses it. Take the keys' locks (`busy`) first."""
+    return their claims. A key already stored, or held by a request still running, is left
+    alone: its request must go through `run`, which replays it, refuses it, or answers 409
+    while the other request runs."""
     if not outcomes:
         return set()
     now = utcnow()
     rows = [_record(claim, o.status_code, o.body, now, ttl) for claim, o in outcomes]
-    stored = await repository.add_new(session, rows)
+    locks = [lock_id(claim.scope, claim.route, claim.key) for claim, _ in outcomes]
+    stored = await repository.add_new(session, rows, locks)
     return {claim for claim, _ in outcomes if (claim.scope, claim.route, claim.key) in stored}
 
 

@@ -22,7 +22,7 @@ from app.db import utcnow
 from app.errors import ProblemError
 from app.groupcommit import GroupCommit
 from app.idempotency import service as idempotency
-from app.idempotency.service import Claim, IdempotencyKeyInUse, Outcome
+from app.idempotency.service import Claim, Outcome
 from app.observability import metrics
 from app.responses import repository, service
 from app.responses.schemas import ResponseCreate, ResponseOut
@@ -44,7 +44,7 @@ class NewAnswer:
 
 async def write(session: AsyncSession, answers: list[NewAnswer]) -> list[Any]:
     """One batch, in the caller's transaction: an Outcome, an error or SEEN_BEFORE each."""
-    found = await surveys.lock_many(session, {answer.survey_id for answer in answers})
+    found, hooked = await surveys.lock_many(session, {answer.survey_id for answer in answers})
     now = utcnow()
     outcomes: list[Any] = []
     accepted: dict[int, tuple[dict[str, Any], Any]] = {}
@@ -69,14 +69,8 @@ async def write(session: AsyncSession, answers: list[NewAnswer]) -> list[Any]:
         outcomes.append(Outcome(201, body, replayed=False))
         accepted[index] = (row, survey)
 
-    claims = {i: answers[i].claim for i in accepted if answers[i].claim is not None}
-    if claims:
-        busy = await idempotency.busy(session, list(claims.values()))
-        for index, claim in claims.items():
-            if claim in busy:
-                outcomes[index] = IdempotencyKeyInUse()
-                del accepted[index]
-        claimed = [(answers[i].claim, outcomes[i]) for i in accepted if answers[i].claim]
+    claimed = [(answers[i].claim, outcomes[i]) for i in accepted if answers[i].claim]
+    if claimed:
         first = await idempotency.store_first(session, claimed, ttl=idempotency.ttl())
         for index in list(accepted):
             claim = answers[index].claim
@@ -87,7 +81,8 @@ async def write(session: AsyncSession, answers: list[NewAnswer]) -> list[Any]:
         written = list(accepted.values())
         await repository.add_many(session, [row for row, _survey in written])
         await webhooks.emit_new_responses(
-            session, [(SimpleNamespace(**row), survey) for row, survey in written]
+            session,
+            [(SimpleNamespace(**row), s) for row, s in written if s.project_id in hooked],
         )
         for row, survey in written:
             metrics.response_recorded(session, survey.kind, row["channel"])

@@ -1,8 +1,9 @@
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Response
@@ -36,9 +37,40 @@ async def add(session: AsyncSession, response: Response) -> None:
     await session.flush()
 
 
+NEW_COLUMNS = [
+    *("id", "project_id", "survey_id", "score", "comment", "customer_id", "segment"),
+    *("touchpoint", "channel", "locale", "attributes", "submitted_at", "created_at"),
+    "updated_at",
+]
+_INSERT_ARRAYS = text(
+    """
+    INSERT INTO responses (id, project_id, survey_id, score, comment, customer_id, segment,
+                           touchpoint, channel, locale, attributes, submitted_at, created_at,
+                           updated_at)
+    SELECT id, project_id, survey_id, score, comment, customer_id, segment, touchpoint,
+           channel, locale, attributes::jsonb, submitted_at, created_at, updated_at
+    FROM unnest(CAST(:id AS uuid[]), CAST(:project_id AS uuid[]), CAST(:survey_id AS uuid[]),
+                CAST(:score AS int[]), CAST(:comment AS text[]), CAST(:customer_id AS text[]),
+                CAST(:segment AS text[]), CAST(:touchpoint AS text[]), CAST(:channel AS text[]),
+                CAST(:locale AS text[]), CAST(:attributes AS text[]),
+                CAST(:submitted_at AS timestamptz[]), CAST(:created_at AS timestamptz[]),
+                CAST(:updated_at AS timestamptz[]))
+         AS t(id, project_id, survey_id, score, comment, customer_id, segment, touchpoint,
+              channel, locale, attributes, submitted_at, created_at, updated_at)
+    """
+)
+
+
 async def add_many(session: AsyncSession, rows: list[dict]) -> None:
-    """Insert answers in one statement (Core, not the ORM unit of work: the ingest hot path)."""
-    await session.execute(insert(Response.__table__), rows)
+    """Insert new answers in one statement: the ingest hot path. On PostgreSQL the rows go
+    as one array per column (one prepared statement whatever the batch size, no per-row
+    parameter handling), elsewhere as an executemany."""
+    if session.bind.dialect.name != "postgresql":
+        await session.execute(insert(Response.__table__), rows)
+        return
+    columns = {c: [row[c] for row in rows] for c in NEW_COLUMNS}
+    columns["attributes"] = [None if a is None else json.dumps(a) for a in columns["attributes"]]
+    await session.execute(_INSERT_ARRAYS, columns)
 
 
 async def get(

@@ -3,7 +3,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Response, Survey
+from app.models import Response, Survey, WebhookEndpoint
 
 
 async def get(
@@ -17,10 +17,23 @@ async def get(
     return await session.scalar(query)
 
 
-async def lock_many(session: AsyncSession, survey_ids: set[uuid.UUID]) -> dict[uuid.UUID, Survey]:
-    """Surveys by id, of any project, share-locked like `get(lock="share")`."""
-    query = select(Survey).where(Survey.id.in_(survey_ids)).with_for_update(read=True)
-    return {survey.id: survey for survey in await session.scalars(query)}
+async def lock_many(
+    session: AsyncSession, survey_ids: set[uuid.UUID]
+) -> tuple[dict[uuid.UUID, Survey], set[uuid.UUID]]:
+    """Surveys by id, of any project, share-locked like `get(lock="share")`; and, read in
+    the same round trip, which of their projects have an active webhook endpoint."""
+    hooked = (
+        select(WebhookEndpoint.id)
+        .where(WebhookEndpoint.project_id == Survey.project_id, WebhookEndpoint.status == "active")
+        .exists()
+    )
+    query = (
+        select(Survey, hooked)
+        .where(Survey.id.in_(survey_ids))
+        .with_for_update(read=True, of=Survey)
+    )
+    rows = (await session.execute(query)).all()
+    return {s.id: s for s, _ in rows}, {s.project_id for s, has in rows if has}
 
 
 async def get_many(
