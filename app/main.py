@@ -71,6 +71,9 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Sentio has its own request metrics and logs (app.observability); FastAPI's
+        # OpenTelemetry hooks would cost every request a look-up for nothing.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         dependencies=[Depends(single_valued_query)],
         responses=openapi.PROBLEM_RESPONSES,
         openapi_tags=[

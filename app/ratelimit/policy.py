@@ -3,6 +3,7 @@
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
 _SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -27,6 +28,7 @@ class Policy:
         return f'"{self.name}";q={self.limit};w={self.window}'
 
 
+@lru_cache(maxsize=4096)  # parsed on every request; few clients make most of them
 def address_bucket(host: str | None) -> str:
     """The identity of a client address: one IPv4 address, or the /64 an IPv6 host owns
     (a single IPv6 host can use every address of its /64)."""
