@@ -50,17 +50,7 @@ class RequestGuard:
                 return
             if not message.get("more_body", False):
                 break
-        body = b"".join(chunks)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay(b"".join(chunks), receive), send)
 
     def _check_headers(self, scope: Scope, headers: dict[str, str]) -> None:
         length = headers.get("content-length")
@@ -73,6 +63,20 @@ class RequestGuard:
                 raise UnsupportedMediaType(
                     "Send the request body as JSON with 'Content-Type: application/json'."
                 )
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives an app the body already read from `receive`, then goes on."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replayed
 
 
 def _headers(scope: Scope) -> dict[str, Any]:

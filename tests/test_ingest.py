@@ -8,10 +8,11 @@ from conftest import assert_problem
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.auth.cache import verified_keys
 from app.db import sessionmaker
 from app.groupcommit import GroupCommit
 from app.models import IdempotencyRecord, Response
-from app.responses import ingest, repository
+from app.responses import fastpath, ingest, repository
 from app.responses.schemas import ResponseCreate
 
 
@@ -122,3 +123,39 @@ async def test_an_answer_right_after_a_batch_is_written(api):
         outcome = await asyncio.wait_for(committer.submit(answer), timeout=10)
         assert outcome.status_code == 201
     assert len(await stored(survey["id"])) == 30
+
+
+async def test_the_fast_path_answers_as_the_route_does(api, monkeypatch):
+    """A key not in the cache goes through the FastAPI route; the same key a moment later
+    takes the fast path. Clients see no difference, in successes or in refusals."""
+    survey = await api.survey(name="Fast")
+    url = f"/v1/surveys/{survey['id']}/responses"
+    taken: list[bool] = []
+    plain_answer = fastpath._plain_answer
+
+    def recording(*args):
+        answer = plain_answer(*args)
+        taken.append(answer is not None)
+        return answer
+
+    monkeypatch.setattr(fastpath, "_plain_answer", recording)
+    cases = [
+        ({"score": 9, "segment": "smb", "attributes": {"plan": "pro", "seats": 3}}, {}, True),
+        ({"score": 11}, {}, True),  # off the scale: refused by the batch
+        ({"score": 6}, {"Idempotency-Key": str(uuid.uuid4())}, True),  # the retry is replayed
+        ({"score": "9"}, {}, False),  # refused by the model: the route answers
+        ({"score": 4}, {"Idempotency-Key": "not valid"}, False),
+    ]
+    for body, headers, fast in cases:
+        taken.clear()
+        verified_keys.clear()  # the first request reads the key: the FastAPI route
+        first = await api.post(url, json=body, headers=headers)
+        second = await api.post(url, json=body, headers=headers)  # key cached
+        assert taken == [False, fast], (body, taken)
+        assert first.status_code == second.status_code, (body, first.text, second.text)
+        assert first.headers["content-type"] == second.headers["content-type"]
+        one, two = first.json(), second.json()
+        if first.status_code == 201 and "Idempotency-Key" not in headers:
+            for varying in ("id", "submitted_at", "created_at", "updated_at"):
+                one.pop(varying), two.pop(varying)
+        assert one == two

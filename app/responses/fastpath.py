@@ -12,12 +12,13 @@ import re
 import uuid
 
 from pydantic import ValidationError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.auth.dependencies import cached_principal
 from app.auth.service import key_digest
 from app.errors import ProblemError
 from app.idempotency.dependencies import claim, respond
+from app.middleware import replay
 from app.problems import database_problem, problem_response
 from app.responses import ingest
 from app.responses.schemas import ResponseCreate
@@ -59,7 +60,7 @@ class IngestFastPath:
             if outcome is not ingest.SEEN_BEFORE:
                 await respond(outcome)(scope, receive, send)
                 return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay(body, receive), send)
 
 
 def _plain_answer(scope: Scope, survey_id: str, body: bytes) -> ingest.NewAnswer | None:
@@ -95,16 +96,3 @@ async def _read(receive: Receive) -> bytes:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
