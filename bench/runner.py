@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 
-from bench import data, export, report, scores
+from bench import data, export, oneclick, report, scores
 from bench.servers import BIN, ROOT, Load, Server, profile, summarize_profile, wrk
 
 YEAR_END = datetime(2026, 1, 1, tzinfo=UTC)
@@ -147,6 +147,7 @@ async def run(options: Options) -> int:
     await ingest(options, results)
     await score_queries(options, results)
     await export.export(options, results)
+    await oneclick.oneclick(options, results)
     elapsed = time.monotonic() - started
     text = report.render(options, machine, results, elapsed)
     print(text)
