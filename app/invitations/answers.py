@@ -165,32 +165,3 @@ async def answer(
     if changed:
         await webhooks.emit_response(session, "response.updated", response, link.survey)
     return response, created
-
-
-async def auto_answer(
-    session: AsyncSession,
-    token: str,
-    open_id: str,
-    score: int,
-    *,
-    trigger: str,
-    user_agent: str | None,
-) -> str | None:
-    """The page's own submit, sent when a person is plausibly present. Returns why it did not
-    count, or None when it did."""
-    try:
-        link = await open_link(session, token, lock=True)
-    except ProblemError as error:
-        return error.slug
-    opens = await repository.opens(session, link.invitation.id)
-    this = next((o for o in opens if str(o.id) == open_id), None)
-    refusal = scanner.auto_submit_refusal(
-        this, opens, user_agent=user_agent, trigger=trigger, now=utcnow()
-    )
-    if refusal is not None:
-        return refusal
-    try:
-        await answer(session, token, score)
-    except ProblemError as error:
-        return error.slug
-    return None

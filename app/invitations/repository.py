@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Invitation, InvitationOpen, Project, Response, Unsubscribe
@@ -93,6 +93,47 @@ async def by_token(session: AsyncSession, digest: str, *, lock: bool = False) ->
 async def response_of(session: AsyncSession, invitation_id: uuid.UUID) -> Response | None:
     """The invitation's response, tombstones included (a deleted answer is not replaced)."""
     return await session.scalar(select(Response).where(Response.invitation_id == invitation_id))
+
+
+async def lock_by_tokens(session: AsyncSession, digests: set[str]) -> dict[str, Row]:
+    """Invitations by token hash, locked in id order (Core rows: the group commit's read)."""
+    query = (
+        select(Invitation.__table__)
+        .where(Invitation.token_hash.in_(digests), Invitation.erased_at.is_(None))
+        .order_by(Invitation.id)
+        .with_for_update()
+    )
+    return {row.token_hash: row for row in await session.execute(query)}
+
+
+async def responses_of(
+    session: AsyncSession, invitation_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Row]:
+    """The answers of these invitations, tombstones included: when each was made and
+    deleted."""
+    if not invitation_ids:
+        return {}
+    query = select(
+        Response.invitation_id, Response.id, Response.created_at, Response.deleted_at
+    ).where(Response.invitation_id.in_(invitation_ids))
+    return {row.invitation_id: row for row in await session.execute(query)}
+
+
+async def opens_of(
+    session: AsyncSession, invitation_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[Row]]:
+    if not invitation_ids:
+        return {}
+    query = select(InvitationOpen.__table__).where(InvitationOpen.invitation_id.in_(invitation_ids))
+    found: dict[uuid.UUID, list[Row]] = {}
+    for row in await session.execute(query):
+        found.setdefault(row.invitation_id, []).append(row)
+    return found
+
+
+async def add_answers(session: AsyncSession, rows: list[dict]) -> None:
+    """New invitation answers in one statement (executemany), the rollup trigger included."""
+    await session.execute(insert(Response.__table__), rows)
 
 
 async def add_open(session: AsyncSession, invitation_open: InvitationOpen) -> None:

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from app.auth.dependencies import SessionDep, public
 from app.errors import ProblemError
-from app.invitations import answers, service
+from app.invitations import answers, autosubmit, service
 from app.invitations.answers import AnswerLocked, LinkExpired, LinkNotFound
 from app.pages.i18n import language, survey_texts, ui
 from app.pages.templating import PAGE_HEADERS, page
@@ -154,7 +154,6 @@ async def submit_answer(
 @router.post("/s/{token}/presence")
 async def auto_submit(
     token: str,
-    session: SessionDep,
     user_agent: Annotated[str | None, Header()] = None,
     score: OptionalField = None,
     open: OptionalField = None,
@@ -164,8 +163,8 @@ async def auto_submit(
     chosen = _int(score)
     if chosen is None:
         return JSONResponse({"recorded": False, "reason": "invalid-score"}, status_code=422)
-    refusal = await answers.auto_answer(
-        session, token, open or "", chosen, trigger=trigger or "visible", user_agent=user_agent
+    refusal = await autosubmit.submit(
+        token, open or "", chosen, trigger=trigger or "visible", user_agent=user_agent
     )
     return JSONResponse(
         {"recorded": refusal is None, "reason": refusal}, headers={"Cache-Control": "no-store"}
