@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 from app import openapi, problems
 from app.config import get_settings
 from app.db import dispose_engine, get_engine
+from app.fastpath import FastPath
 from app.health.router import router as health_router
 from app.idempotency.cleanup import purge_periodically
 from app.invitations.cors import PublicCORS
@@ -18,13 +19,13 @@ from app.middleware import RequestGuard
 from app.observability import logs
 from app.observability.middleware import ObservabilityMiddleware
 from app.observability.router import router as metrics_router
+from app.pages import fastpath as presence_fast
 from app.pages.router import assets
 from app.pages.router import router as pages_router
 from app.projects.router import router as projects_router
-from app.responses import fastpath
+from app.responses import fastpath as ingest_fast
 from app.responses.browser import router as browser_router
 from app.responses.export import router as export_router
-from app.responses.fastpath import IngestFastPath
 from app.responses.router import router as responses_router
 from app.scores.router import router as scores_router
 from app.security import install as security
@@ -100,9 +101,13 @@ def create_app() -> FastAPI:
     app.include_router(browser_router)
     app.include_router(export_router)
     app.mount("/assets", assets, name="assets")
-    app.add_middleware(
-        IngestFastPath, route=_route(responses_router, "POST", fastpath.ROUTE)
-    )  # innermost
+    for router, fast in ((responses_router, ingest_fast), (pages_router, presence_fast)):
+        app.add_middleware(  # innermost: every other middleware still applies
+            FastPath,
+            route=_route(router, "POST", fast.ROUTE),
+            pattern=fast.PATH,
+            handle=fast.handle,
+        )
     app.add_middleware(
         RequestGuard, max_body_bytes=settings.max_body_bytes, json_prefixes=("/v1/",)
     )

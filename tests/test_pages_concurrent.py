@@ -105,3 +105,48 @@ async def test_one_click_answer_emits_its_webhook_event(api):
     payloads = [e.payload.get("data", e.payload)["response"] for e in events]
     [mine] = [p for p in payloads if p["id"] == stored["id"]]
     assert (mine["score"], mine["segment"], mine["customer_id"]) == (8, "smb", "c1")
+
+
+async def test_the_fast_path_answers_as_the_route_does(api, monkeypatch):
+    """A plain form post is answered by the fast path (app/pages/fastpath.py), anything
+    else by the FastAPI route; what a page's script sees is the same."""
+    from app.pages import fastpath
+
+    survey = await api.survey(kind="nps")
+    invitations = await invite(api, survey["id"], *({"customer_id": f"f{i}"} for i in range(4)))
+    opens = [await opened(api, inv, 8) for inv in invitations]
+    for invitation in invitations:
+        await age_opens(invitation["id"], 5)
+    taken: list[bool] = []
+    record = fastpath.record_presence
+
+    async def recording(*args, **kwargs):  # called by the fast path only
+        taken.append(True)
+        return await record(*args, **kwargs)
+
+    monkeypatch.setattr(fastpath, "record_presence", recording)
+
+    def post(invitation, open_id, score, query=""):
+        return api.client.post(
+            f"/s/{token_of(invitation)}/presence{query}",
+            data={"open": open_id, "score": score, "trigger": "visible"},
+            headers=BROWSER,
+        )
+
+    fast = await post(invitations[0], opens[0], "8")
+    routed = await post(invitations[1], opens[1], "8", query="?via=route")
+    assert taken == [True]
+    assert fast.json() == routed.json() == {"recorded": True, "reason": None}
+    assert fast.headers["cache-control"] == routed.headers["cache-control"] == "no-store"
+    # Refusals alike: an impossible score, a made-up open.
+    taken.clear()
+    bad = [await post(invitations[2], opens[2], "x"), await post(invitations[2], "nope", "8")]
+    bad_routed = [
+        await post(invitations[3], opens[3], "x", query="?r=1"),
+        await post(invitations[3], "nope", "8", query="?r=1"),
+    ]
+    assert taken == [True, True]
+    for one, two in zip(bad, bad_routed, strict=True):
+        assert (one.status_code, one.json()) == (two.status_code, two.json())
+    stored = await responses_of(api, survey["id"])
+    assert sorted(r["customer_id"] for r in stored) == ["f0", "f1"]

@@ -160,6 +160,13 @@ async def auto_submit(
     trigger: OptionalField = None,
 ) -> Response:
     """The survey page's automatic submit of the chosen score (see survey.js)."""
+    return await record_presence(token, score, open, trigger, user_agent)
+
+
+async def record_presence(
+    token: str, score: str | None, open: str | None, trigger: str | None, user_agent: str | None
+) -> Response:
+    """The automatic submit's answer; also called by the fast path (app/pages/fastpath.py)."""
     chosen = _int(score)
     if chosen is None:
         return JSONResponse({"recorded": False, "reason": "invalid-score"}, status_code=422)
