@@ -30,6 +30,7 @@ from app.invitations.answers import AnswerLocked, LinkExpired, LinkNotFound
 from app.invitations.tokens import token_hash
 from app.models.base import uuid7
 from app.observability import metrics
+from app.responses import repository as response_rows
 from app.responses.service import check_accepting, check_score
 from app.surveys import repository as surveys
 
@@ -64,9 +65,10 @@ async def submit(
 async def write(session: AsyncSession, items: list[AutoSubmit]) -> list[Any]:
     """One batch, in the caller's transaction: a refusal slug, None (recorded) or NEXT_BATCH
     for each submit."""
-    invitations = await repository.lock_by_tokens(session, {item.digest for item in items})
+    invitations, responses = await repository.lock_by_tokens(
+        session, {item.digest for item in items}
+    )
     ids = [invitation.id for invitation in invitations.values()]
-    responses = await repository.responses_of(session, ids)
     opens = await repository.opens_of(session, ids)
     found, hooked = await surveys.lock_many(session, {i.survey_id for i in invitations.values()})
     now = utcnow()
@@ -104,7 +106,7 @@ async def write(session: AsyncSession, items: list[AutoSubmit]) -> list[Any]:
             continue
         outcomes.append(None)
     if new_rows:
-        await repository.add_answers(session, [row for row, _survey in new_rows])
+        await response_rows.add_many(session, [row for row, _survey in new_rows])
         await webhooks.emit_new_responses(
             session,
             [(SimpleNamespace(**row), s) for row, s in new_rows if s.project_id in hooked],

@@ -1,7 +1,8 @@
 import uuid
 from datetime import datetime
+from types import SimpleNamespace
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Invitation, InvitationOpen, Project, Response, Unsubscribe
@@ -95,28 +96,35 @@ async def response_of(session: AsyncSession, invitation_id: uuid.UUID) -> Respon
     return await session.scalar(select(Response).where(Response.invitation_id == invitation_id))
 
 
-async def lock_by_tokens(session: AsyncSession, digests: set[str]) -> dict[str, Row]:
-    """Invitations by token hash, locked in id order (Core rows: the group commit's read)."""
+async def lock_by_tokens(
+    session: AsyncSession, digests: set[str]
+) -> tuple[dict[str, Row], dict[uuid.UUID, Row]]:
+    """Invitations by token hash, locked in id order (Core rows: the group commit's read),
+    and, read in the same round trip, their answers (tombstones included) by invitation id:
+    when each was made and deleted."""
     query = (
-        select(Invitation.__table__)
+        select(
+            Invitation.__table__,
+            Response.id.label("response_id"),
+            Response.created_at.label("response_created_at"),
+            Response.deleted_at.label("response_deleted_at"),
+        )
+        .outerjoin(Response, Response.invitation_id == Invitation.id)
         .where(Invitation.token_hash.in_(digests), Invitation.erased_at.is_(None))
         .order_by(Invitation.id)
-        .with_for_update()
+        .with_for_update(of=Invitation.__table__)
     )
-    return {row.token_hash: row for row in await session.execute(query)}
-
-
-async def responses_of(
-    session: AsyncSession, invitation_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, Row]:
-    """The answers of these invitations, tombstones included: when each was made and
-    deleted."""
-    if not invitation_ids:
-        return {}
-    query = select(
-        Response.invitation_id, Response.id, Response.created_at, Response.deleted_at
-    ).where(Response.invitation_id.in_(invitation_ids))
-    return {row.invitation_id: row for row in await session.execute(query)}
+    rows = list(await session.execute(query))
+    answered = {
+        row.id: SimpleNamespace(
+            id=row.response_id,
+            created_at=row.response_created_at,
+            deleted_at=row.response_deleted_at,
+        )
+        for row in rows
+        if row.response_id is not None
+    }
+    return {row.token_hash: row for row in rows}, answered
 
 
 async def opens_of(
@@ -129,11 +137,6 @@ async def opens_of(
     for row in await session.execute(query):
         found.setdefault(row.invitation_id, []).append(row)
     return found
-
-
-async def add_answers(session: AsyncSession, rows: list[dict]) -> None:
-    """New invitation answers in one statement (executemany), the rollup trigger included."""
-    await session.execute(insert(Response.__table__), rows)
 
 
 async def add_open(session: AsyncSession, invitation_open: InvitationOpen) -> None:

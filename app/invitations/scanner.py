@@ -3,6 +3,7 @@
 
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from app.models import InvitationOpen
 
@@ -25,6 +26,7 @@ AUTOMATED_AGENT = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)  # browsers send a few distinct strings; the search is not cheap
 def is_automated(user_agent: str | None) -> bool:
     """No User-Agent, or one that names a bot, scanner, headless browser or HTTP library."""
     return not user_agent or bool(AUTOMATED_AGENT.search(user_agent))

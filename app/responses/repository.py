@@ -40,31 +40,32 @@ async def add(session: AsyncSession, response: Response) -> None:
 NEW_COLUMNS = [
     *("id", "project_id", "survey_id", "score", "comment", "customer_id", "segment"),
     *("touchpoint", "channel", "locale", "attributes", "submitted_at", "created_at"),
-    "updated_at",
+    *("updated_at", "invitation_id"),
 ]
 _INSERT_ARRAYS = text(
     """
     INSERT INTO responses (id, project_id, survey_id, score, comment, customer_id, segment,
                            touchpoint, channel, locale, attributes, submitted_at, created_at,
-                           updated_at)
+                           updated_at, invitation_id)
     SELECT id, project_id, survey_id, score, comment, customer_id, segment, touchpoint,
-           channel, locale, attributes::jsonb, submitted_at, created_at, updated_at
+           channel, locale, attributes::jsonb, submitted_at, created_at, updated_at,
+           invitation_id
     FROM unnest(CAST(:id AS uuid[]), CAST(:project_id AS uuid[]), CAST(:survey_id AS uuid[]),
                 CAST(:score AS int[]), CAST(:comment AS text[]), CAST(:customer_id AS text[]),
                 CAST(:segment AS text[]), CAST(:touchpoint AS text[]), CAST(:channel AS text[]),
                 CAST(:locale AS text[]), CAST(:attributes AS text[]),
                 CAST(:submitted_at AS timestamptz[]), CAST(:created_at AS timestamptz[]),
-                CAST(:updated_at AS timestamptz[]))
+                CAST(:updated_at AS timestamptz[]), CAST(:invitation_id AS uuid[]))
          AS t(id, project_id, survey_id, score, comment, customer_id, segment, touchpoint,
-              channel, locale, attributes, submitted_at, created_at, updated_at)
+              channel, locale, attributes, submitted_at, created_at, updated_at, invitation_id)
     """
 )
 
 
 async def add_many(session: AsyncSession, rows: list[dict]) -> None:
-    """Insert new answers in one statement: the ingest hot path. On PostgreSQL the rows go
-    as one array per column (one prepared statement whatever the batch size, no per-row
-    parameter handling), elsewhere as an executemany."""
+    """Insert new answers (from the API or from invitation links) in one statement. On
+    PostgreSQL the rows go as one array per column (one prepared statement whatever the
+    batch size, no per-row parameter handling), elsewhere as an executemany."""
     if session.bind.dialect.name != "postgresql":
         await session.execute(insert(Response.__table__), rows)
         return

@@ -89,6 +89,7 @@ def new_answer(
         "created_at": now,
         "updated_at": now,
         "deleted_at": None,
+        "invitation_id": None,
     }
 
 
