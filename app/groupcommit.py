@@ -33,7 +33,7 @@ class _Pending(Generic[Item]):
 
 
 class GroupCommit(Generic[Item]):
-    def __init__(self, write: Write[Item], *, writers: int = 1, max_batch: int = 500) -> None:
+    def __init__(self, write: Write[Item], *, writers: int = 2, max_batch: int = 500) -> None:
         self.write = write
         self.writers = writers
         self.max_batch = max_batch

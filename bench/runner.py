@@ -221,10 +221,12 @@ async def ingest(options: Options, results: Results) -> None:
             )
         )
 
-        live = await conn.fetchval("SELECT count(*) FROM responses WHERE deleted_at IS NULL")
-        counted = await conn.fetchval(
-            "SELECT sum(" + " + ".join(f"n{i}" for i in range(11)) + ") FROM score_rollups "
-            "WHERE grain = 1"
+        # One statement, one snapshot: answers still in flight when wrk stopped commit with
+        # their rollups, and must not land between two separate counts.
+        live, counted = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM responses WHERE deleted_at IS NULL), "
+            "(SELECT sum(" + " + ".join(f"n{i}" for i in range(11)) + ") FROM score_rollups "
+            "WHERE grain = 1)"
         )
         if live != counted:
             results.failures.append(f"rollups count {counted} answers, responses hold {live}")
