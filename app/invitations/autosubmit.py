@@ -16,12 +16,10 @@ dozen round trips and a commit of its own (BENCHMARKS.md)."""
 
 import uuid
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import webhooks
 from app.db import utcnow
 from app.errors import ProblemError
 from app.groupcommit import GroupCommit
@@ -29,8 +27,7 @@ from app.invitations import answers, repository, scanner
 from app.invitations.answers import AnswerLocked, LinkExpired, LinkNotFound
 from app.invitations.tokens import token_hash
 from app.models.base import uuid7
-from app.observability import metrics
-from app.responses import repository as response_rows
+from app.responses import ingest
 from app.responses.service import check_accepting, check_score
 from app.surveys import repository as surveys
 
@@ -105,14 +102,7 @@ async def write(session: AsyncSession, items: list[AutoSubmit]) -> list[Any]:
             outcomes.append(error.slug)
             continue
         outcomes.append(None)
-    if new_rows:
-        await response_rows.add_many(session, [row for row, _survey in new_rows])
-        await webhooks.emit_new_responses(
-            session,
-            [(SimpleNamespace(**row), s) for row, s in new_rows if s.project_id in hooked],
-        )
-        for row, survey in new_rows:
-            metrics.response_recorded(session, survey.kind, row["channel"])
+    await ingest.record(session, new_rows, hooked)
     return outcomes
 
 

@@ -34,7 +34,7 @@ from app.csvutil import number_cell, text_cell
 from app.db import get_engine
 from app.models import Response
 from app.pagination import decode_cursor, encode_cursor
-from app.responses.repository import ResponseFilter
+from app.responses.repository import ResponseFilter, filtered
 from app.timeparams import check_range, parse_time
 
 router = APIRouter(tags=["responses"])
@@ -125,14 +125,7 @@ def _rows(
     order of last change (the order of `GET /v1/responses`)."""
     key = tuple_(Response.updated_at, Response.id)
     query = query.where(Response.project_id == project_id, Response.deleted_at.is_(None))
-    if filters.survey_ids:
-        query = query.where(Response.survey_id.in_(filters.survey_ids))
-    if filters.submitted_from is not None:
-        query = query.where(Response.submitted_at >= filters.submitted_from)
-    if filters.submitted_to is not None:
-        query = query.where(Response.submitted_at < filters.submitted_to)
-    if filters.updated_since is not None:
-        query = query.where(Response.updated_at >= filters.updated_since)
+    query = filtered(query, filters)
     if after is not None:
         query = query.where(key > tuple(after))  # a plain tuple: binds typed as the columns
     if upto is not None:

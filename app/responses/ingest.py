@@ -77,16 +77,24 @@ async def write(session: AsyncSession, answers: list[NewAnswer]) -> list[Any]:
             if claim is not None and claim not in first:
                 outcomes[index] = SEEN_BEFORE
                 del accepted[index]
-    if accepted:
-        written = list(accepted.values())
-        await repository.add_many(session, [row for row, _survey in written])
-        await webhooks.emit_new_responses(
-            session,
-            [(SimpleNamespace(**row), s) for row, s in written if s.project_id in hooked],
-        )
-        for row, survey in written:
-            metrics.response_recorded(session, survey.kind, row["channel"])
+    await record(session, list(accepted.values()), hooked)
     return outcomes
+
+
+async def record(
+    session: AsyncSession, written: list[tuple[dict[str, Any], Any]], hooked: set[uuid.UUID]
+) -> None:
+    """Insert new answers (rows with their surveys) in one statement, with their
+    `response.created` events (for projects in `hooked`, those with webhook endpoints) and
+    their metrics: the last step of a group commit, for the API and for link answers."""
+    if not written:
+        return
+    await repository.add_many(session, [row for row, _survey in written])
+    await webhooks.emit_new_responses(
+        session, [(SimpleNamespace(**row), s) for row, s in written if s.project_id in hooked]
+    )
+    for row, survey in written:
+        metrics.response_recorded(session, survey.kind, row["channel"])
 
 
 committer: GroupCommit[NewAnswer] = GroupCommit(write)

@@ -3,7 +3,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, insert, or_, select, text
+from sqlalchemy import Select, and_, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Response
@@ -87,17 +87,8 @@ async def get(
     return await session.scalar(query)
 
 
-async def list_page(
-    session: AsyncSession,
-    project_id: uuid.UUID,
-    filters: ResponseFilter,
-    *,
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
-) -> list[Response]:
-    query = select(Response).where(Response.project_id == project_id)
-    if not filters.include_deleted:
-        query = query.where(Response.deleted_at.is_(None))
+def filtered(query: Select, filters: ResponseFilter) -> Select:
+    """`query` narrowed to the responses that pass `filters` (all but `include_deleted`)."""
     if filters.survey_ids:
         query = query.where(Response.survey_id.in_(filters.survey_ids))
     if filters.segments:
@@ -114,6 +105,21 @@ async def list_page(
         query = query.where(Response.submitted_at < filters.submitted_to)
     if filters.updated_since is not None:
         query = query.where(Response.updated_at >= filters.updated_since)
+    return query
+
+
+async def list_page(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    filters: ResponseFilter,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Response]:
+    query = select(Response).where(Response.project_id == project_id)
+    if not filters.include_deleted:
+        query = query.where(Response.deleted_at.is_(None))
+    query = filtered(query, filters)
     if after is not None:
         when, last_id = after
         query = query.where(
