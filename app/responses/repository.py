@@ -3,7 +3,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, insert, or_, select, text
+from sqlalchemy import Select, insert, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Response
@@ -121,13 +121,9 @@ async def list_page(
         query = query.where(Response.deleted_at.is_(None))
     query = filtered(query, filters)
     if after is not None:
-        when, last_id = after
-        query = query.where(
-            or_(
-                Response.updated_at > when,
-                and_(Response.updated_at == when, Response.id > last_id),
-            )
-        )
+        # A row comparison, which the (project_id, updated_at, id) index bounds: an OR of
+        # the two cases made every page scan all earlier rows.
+        query = query.where(tuple_(Response.updated_at, Response.id) > tuple(after))
     query = query.order_by(Response.updated_at, Response.id).limit(limit)
     return list(await session.scalars(query))
 
