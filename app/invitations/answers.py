@@ -5,6 +5,7 @@ change within the edit window."""
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,7 @@ from app.errors import Conflict, NotFound, ProblemError
 from app.invitations import repository, scanner
 from app.invitations.tokens import token_hash
 from app.models import Invitation, InvitationOpen, Response, Survey
+from app.models.base import uuid7
 from app.observability import metrics
 from app.responses.service import check_accepting, check_score
 from app.surveys import repository as surveys
@@ -61,8 +63,43 @@ def editable_until(response: Response) -> datetime:
     return response.created_at + edit_window()
 
 
-def is_editable(response: Response) -> bool:
-    return response.deleted_at is None and utcnow() <= editable_until(response)
+def is_editable(response: Any, now: datetime | None = None) -> bool:
+    return response.deleted_at is None and (now or utcnow()) <= editable_until(response)
+
+
+def check_still_open(invitation: Any, response: Any, now: datetime) -> None:
+    """The rules a created invitation's link must meet to take an answer, in order (the
+    survey's own state aside): an answer still editable, a link not expired."""
+    if response is not None and not is_editable(response, now):
+        raise AnswerLocked()
+    assert invitation.expires_at is not None  # every created invitation has one
+    if now >= invitation.expires_at:
+        raise LinkExpired()
+
+
+def new_answer_row(
+    invitation: Any, survey: Any, score: int, comment: str | None, now: datetime
+) -> dict[str, Any]:
+    """The row of an invitation's first answer: the invitation's facets, the survey's
+    touchpoint when the invitation names none."""
+    return {
+        "id": uuid7(),
+        "project_id": invitation.project_id,
+        "survey_id": invitation.survey_id,
+        "invitation_id": invitation.id,
+        "score": score,
+        "comment": comment,
+        "customer_id": invitation.customer_id,
+        "segment": invitation.segment,
+        "touchpoint": invitation.touchpoint or survey.default_touchpoint,
+        "channel": invitation.channel,
+        "locale": invitation.locale,
+        "attributes": invitation.attributes,
+        "submitted_at": now,
+        "created_at": now,
+        "updated_at": now,
+        "deleted_at": None,
+    }
 
 
 async def find(session: AsyncSession, token: str) -> tuple[Invitation, Response | None] | None:
@@ -86,11 +123,7 @@ async def open_link(session: AsyncSession, token: str, *, lock: bool = False) ->
     """The invitation behind a token, if it still takes an answer; raises otherwise."""
     invitation = await _invitation(session, token, lock=lock)
     response = await repository.response_of(session, invitation.id)
-    if response is not None and not is_editable(response):
-        raise AnswerLocked()
-    assert invitation.expires_at is not None  # every created invitation has one
-    if utcnow() >= invitation.expires_at:
-        raise LinkExpired()
+    check_still_open(invitation, response, utcnow())
     survey = await surveys.get(
         session, invitation.project_id, invitation.survey_id, lock="share" if lock else None
     )
@@ -125,22 +158,7 @@ async def answer(
     now = utcnow()
     if response is None:
         invitation = link.invitation
-        response = Response(
-            project_id=invitation.project_id,
-            survey_id=invitation.survey_id,
-            invitation_id=invitation.id,
-            score=score,
-            comment=comment,
-            customer_id=invitation.customer_id,
-            segment=invitation.segment,
-            touchpoint=invitation.touchpoint or link.survey.default_touchpoint,
-            channel=invitation.channel,
-            locale=invitation.locale,
-            attributes=invitation.attributes,
-            submitted_at=now,
-            created_at=now,
-            updated_at=now,
-        )
+        response = Response(**new_answer_row(invitation, link.survey, score, comment, now))
         try:
             # The unique invitation_id is the last word: a concurrent first answer that
             # got past the row lock (none should) makes this one an update instead.

@@ -16,6 +16,7 @@ dozen round trips and a commit of its own (BENCHMARKS.md)."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,9 +25,8 @@ from app.db import utcnow
 from app.errors import ProblemError
 from app.groupcommit import GroupCommit
 from app.invitations import answers, repository, scanner
-from app.invitations.answers import AnswerLocked, LinkExpired, LinkNotFound
+from app.invitations.answers import LinkNotFound
 from app.invitations.tokens import token_hash
-from app.models.base import uuid7
 from app.responses import ingest
 from app.responses.service import check_accepting, check_score
 from app.surveys import repository as surveys
@@ -97,7 +97,9 @@ async def write(session: AsyncSession, items: list[AutoSubmit]) -> list[Any]:
             if invitation.id in responses:  # a change: the ordinary path
                 await answers.answer(session, item.token, item.score)
             else:
-                new_rows.append((_new_answer(invitation, survey, item.score, now), survey))
+                new_rows.append(
+                    (answers.new_answer_row(invitation, survey, item.score, None, now), survey)
+                )
         except ProblemError as error:
             outcomes.append(error.slug)
             continue
@@ -109,40 +111,12 @@ async def write(session: AsyncSession, items: list[AutoSubmit]) -> list[Any]:
 committer: GroupCommit[AutoSubmit] = GroupCommit(write)
 
 
-def _open(invitation: Any, responses: dict, found: dict, now) -> Any:
+def _open(invitation: Any, responses: dict, found: dict, now: datetime) -> Any:
     """The invitation's survey, if the invitation still takes an answer: the checks of
     `answers.open_link`, in its order."""
     if invitation is None or invitation.status != "created":
         raise LinkNotFound()
-    response = responses.get(invitation.id)
-    if response is not None and not (
-        response.deleted_at is None and now <= response.created_at + answers.edit_window()
-    ):
-        raise AnswerLocked()
-    if now >= invitation.expires_at:
-        raise LinkExpired()
+    answers.check_still_open(invitation, responses.get(invitation.id), now)
     survey = found[invitation.survey_id]  # surveys are archived, never deleted
     check_accepting(survey)
     return survey
-
-
-def _new_answer(invitation: Any, survey: Any, score: int, now) -> dict[str, Any]:
-    """The row of the invitation's answer, as `answers.answer` makes it."""
-    return {
-        "id": uuid7(),
-        "project_id": invitation.project_id,
-        "survey_id": invitation.survey_id,
-        "invitation_id": invitation.id,
-        "score": score,
-        "comment": None,
-        "customer_id": invitation.customer_id,
-        "segment": invitation.segment,
-        "touchpoint": invitation.touchpoint or survey.default_touchpoint,
-        "channel": invitation.channel,
-        "locale": invitation.locale,
-        "attributes": invitation.attributes,
-        "submitted_at": now,
-        "created_at": now,
-        "updated_at": now,
-        "deleted_at": None,
-    }
