@@ -5,14 +5,14 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def text_cell(value: str | None) -> str:
     """A text cell; one that a spreadsheet would run as a formula is prefixed with '."""
     if value is None:
         return ""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def number_cell(value: Any) -> str:

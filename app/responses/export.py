@@ -30,7 +30,7 @@ from starlette.responses import StreamingResponse
 
 from app.auth.dependencies import SessionDep, require
 from app.auth.service import Principal
-from app.csvutil import number_cell, text_cell
+from app.csvutil import FORMULA_START, number_cell, text_cell
 from app.db import get_engine
 from app.models import Response
 from app.pagination import decode_cursor, encode_cursor
@@ -195,13 +195,13 @@ async def _chunks(
 # --- PostgreSQL: rows formatted by the database ---------------------------------------
 
 # What app.csvutil.text_cell neutralises, as code points: ascii() is cheaper than left().
-FORMULA_START = [ord(c) for c in "=+-@\t\r"]
+FORMULA_CODES = [ord(c) for c in FORMULA_START]
 ISO = literal_column("""'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'""")
 
 
 def _text(column: Any) -> Any:
     # '' becomes NULL: COPY would quote it, the csv module writes nothing.
-    return case((func.ascii(column).in_(FORMULA_START), "'" + column), (column != "", column))
+    return case((func.ascii(column).in_(FORMULA_CODES), "'" + column), (column != "", column))
 
 
 def _time(column: Any) -> Any:
