@@ -1,13 +1,13 @@
-"""Comment themes and the tags of each response.
+"""Erasure: what an erasure needs to find every stored copy of a customer's data.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0007
+Revises: 0006
 """
 
 from collections.abc import Sequence
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,13 +1,13 @@
-"""Hardening: project branding for respondent pages, erasure-friendly stores.
+"""Project branding on respondent pages: display name, logo and accent colour.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from collections.abc import Sequence
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

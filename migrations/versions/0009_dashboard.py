@@ -1,13 +1,13 @@
-"""Rollups for more dimensions.
+"""Dashboard: server-side sign-in sessions.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0009
+Revises: 0008
 """
 
 from collections.abc import Sequence
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
