@@ -4,6 +4,7 @@ schema is built by the migrations, and the app called through httpx as clients c
 Tests are isolated by project: each `api` fixture gets a fresh project and admin key, so no
 test sees another's data and nothing needs cleaning between tests."""
 
+import json
 import os
 import tempfile
 import uuid
@@ -21,7 +22,20 @@ os.environ.setdefault("SENTIO_RATE_LIMIT_API", "1000000/minute")
 os.environ.setdefault("SENTIO_RATE_LIMIT_PUBLIC", "1000000/minute")
 
 import httpx  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import (  # noqa: E402
+    JSON,
+    String,
+    Text,
+    cast,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy import column as sql_column  # noqa: E402
+from sqlalchemy import table as sql_table  # noqa: E402
 
 from app.auth.service import create_key  # noqa: E402
 from app.config import get_settings  # noqa: E402
@@ -142,3 +156,46 @@ def assert_problem(response: httpx.Response, status: int, slug: str | None = Non
     if slug:
         assert body["type"] == f"/problems/{slug}", body
     return body
+
+
+async def database_text_containing(*needles: str) -> list[str]:
+    """Every stored text or JSON value, in any table of the database (found by reflection,
+    so tables added later are searched too), that contains one of these strings, as
+    `table.column: value`. An erasure test asserts that this is empty for the erased values.
+
+    JSON on SQLite is stored with non-ASCII characters escaped, so the escaped spelling of
+    each needle is searched as well."""
+    spellings = {n for needle in needles for n in (needle, json.dumps(needle)[1:-1])}
+    engine = get_engine()
+    sqlite = engine.dialect.name == "sqlite"
+
+    def text_columns(sync_conn) -> dict[str, list[str]]:
+        inspector = inspect(sync_conn)
+        return {
+            name: [c["name"] for c in inspector.get_columns(name) if _is_text(c["type"])]
+            for name in inspector.get_table_names()
+        }
+
+    found: list[str] = []
+    async with engine.connect() as conn:
+        for table_name, columns in (await conn.run_sync(text_columns)).items():
+            if not columns:
+                continue
+            table = sql_table(table_name, *(sql_column(c) for c in columns))
+            for name in columns:
+                value = cast(table.c[name], Text)
+                contains = func.instr if sqlite else func.strpos
+                query = select(value).where(
+                    or_(*(contains(value, literal(s)) > 0 for s in spellings))
+                )
+                rows = (await conn.execute(query)).scalars().all()
+                found += [f"{table_name}.{name}: {row}" for row in rows]
+    return found
+
+
+def _is_text(column_type) -> bool:
+    return isinstance(column_type, String | JSON) or type(column_type).__name__ in {
+        "JSONB",
+        "JSON",
+        "NullType",
+    }
