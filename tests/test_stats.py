@@ -269,11 +269,18 @@ def test_change_none_with_empty_side(kind, lo, hi):
     assert change(kind, lo, hi, empty, empty) is None
 
 
-def test_change_ces_none_with_single_answer_side():
+def test_change_ces_delta_without_test_with_single_answer_side():
+    # METRICS.md: a change is reported whenever both periods have a score; z and p are
+    # null where the test is undefined (a mean with n < 2 in either period).
     one = dist(1, 7, {4: 1})
     many = dist(1, 7, {3: 2, 5: 2})
-    assert change(*CES7, one, many) is None
-    assert change(*CES7, many, one) is None
+    assert change(*CES7, one, many) == {"delta": 0, "z": None, "p": None, "significant": False}
+    assert change(*CES7, many, dist(1, 7, {7: 1})) == {
+        "delta": 3,
+        "z": None,
+        "p": None,
+        "significant": False,
+    }
 
 
 def test_change_csat_two_proportion_by_hand():
@@ -350,7 +357,7 @@ def test_series_is_summarize_and_change_per_bucket(kind, lo, hi):
     buckets = [
         [0] * width,
         [3] * width,
-        [0] * (width - 1) + [1],  # one answer: no CES change on either side
+        [0] * (width - 1) + [1],  # one answer: a CES change without a test on either side
         [5] * (width - 2) + [40, 60],
         [0] * width,
         [7] * width,

@@ -97,7 +97,7 @@ def _mean_interval(n: int, mean: float | None, sd: float | None) -> dict | None:
 
 
 # Each kind's scorer returns its fields (in the order of `schemas.KIND_FIELDS`) and the
-# basis its change test needs, None when the group is too small for one: scored once per
+# basis its change test needs, None when the group has no answers: scored once per
 # bucket, a time series compares each bucket with the one before without scoring it again.
 Basis = tuple[float, ...] | None
 Scorer = Callable[[list[int], int], tuple[dict, Basis]]
@@ -160,12 +160,14 @@ def _ces(scale_min: int, scale_max: int, distribution: list[int], n: int) -> tup
         "easy_pct": 100 * easy / n if n else None,
         "easy_ci95": wilson(easy, n),
     }
-    # Welch's z needs a standard deviation on both sides: none below two answers.
-    return fields, (n, mean, sd) if sd is not None else None
+    return fields, (n, mean, sd) if n else None
 
 
 def _ces_change(previous: dict, prev: tuple, current: dict, cur: tuple) -> dict:
     (n1, m1, s1), (n2, m2, s2) = prev, cur
+    if s1 is None or s2 is None:
+        # Welch's z needs a standard deviation on both sides: none below two answers.
+        return {"delta": m2 - m1, "z": None, "p": None, "significant": False}
     se = math.sqrt(s1**2 / n1 + s2**2 / n2)
     return _test(m2 - m1, m2 - m1, se)
 
@@ -253,8 +255,9 @@ def change(
     """Change from ``previous`` to ``current``: delta, z, two-sided p, significant.
 
     NPS: adjusted-Wald z; CSAT: pooled two-proportion z on satisfied/n;
-    CES: Welch z on the means. None when a side is empty (CES: when a side has
-    n < 2). A zero standard error gives z = p = None and significant False.
+    CES: Welch z on the means. None when a side is empty. Where the test is
+    undefined (a CES side with n < 2, or a zero standard error) the delta is still
+    reported, with z = p = None and significant False.
     """
     score = _scorer(kind, scale_min, scale_max)
     _check_counts(previous)
