@@ -2,6 +2,7 @@
 
 from app.models.api_key import ApiKey
 from app.models.base import Base
+from app.models.dashboard import DashboardSession
 from app.models.idempotency import IdempotencyRecord
 from app.models.invitation import Invitation, InvitationOpen, Unsubscribe
 from app.models.project import DEFAULT_PROJECT_ID, Project
@@ -15,6 +16,7 @@ __all__ = [
     "DEFAULT_PROJECT_ID",
     "ApiKey",
     "Base",
+    "DashboardSession",
     "IdempotencyRecord",
     "Invitation",
     "InvitationOpen",
