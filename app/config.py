@@ -105,6 +105,9 @@ class Settings(BaseSettings):
         description="How long a worker remembers a verified API key (0: read it on every "
         "request). A key revoked on another worker stops working within this time.",
     )
+    dashboard_session_hours: float = Field(
+        12, gt=0, description="How long a dashboard sign-in lasts before signing in again."
+    )
     hsts_max_age_seconds: int = Field(
         31_536_000, ge=0, description="Strict-Transport-Security max-age on HTTPS (0: none)."
     )
