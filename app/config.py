@@ -24,6 +24,24 @@ class Settings(BaseSettings):
         2.0, description="Seconds to wait when opening a database connection."
     )
     sqlite_busy_timeout_ms: int = Field(5000, description="SQLite busy timeout in milliseconds.")
+    db_pgbouncer: bool = Field(
+        False,
+        description="The database URLs point at PgBouncer in transaction pooling mode: no "
+        "cache of prepared statements, which a pooler's server connections do not keep.",
+    )
+    read_database_url: str | None = Field(
+        None,
+        description="PostgreSQL replica for reads that may lag (scores, lists, exports); "
+        "unset: every read goes to the primary.",
+    )
+    read_fallback: Literal["primary", "fail"] = Field(
+        "primary",
+        description="While the replica cannot be reached, reads go to the primary, or fail "
+        "with 503.",
+    )
+    read_retry_seconds: float = Field(
+        5, ge=0, description="After the replica failed, reads stay on the primary this long."
+    )
     max_body_bytes: int = Field(1_048_576, description="Largest accepted request body (413 above).")
     shutdown_grace_seconds: int = Field(
         20, description="On SIGTERM, how long in-flight requests may take to finish."
