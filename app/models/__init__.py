@@ -5,6 +5,7 @@ from app.models.base import Base
 from app.models.dashboard import DashboardSession
 from app.models.idempotency import IdempotencyRecord
 from app.models.invitation import Invitation, InvitationOpen, Unsubscribe
+from app.models.outcome import JourneyStage, Outcome
 from app.models.project import DEFAULT_PROJECT_ID, Project
 from app.models.ratelimit import RateLimitCounter
 from app.models.response import Response
@@ -20,6 +21,8 @@ __all__ = [
     "IdempotencyRecord",
     "Invitation",
     "InvitationOpen",
+    "JourneyStage",
+    "Outcome",
     "Project",
     "RateLimitCounter",
     "Response",

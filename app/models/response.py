@@ -38,4 +38,8 @@ class Response(Base):
         Index("ix_responses_survey_submitted", "survey_id", "submitted_at"),
         Index("ix_responses_project_updated", "project_id", "updated_at", "id"),
         Index("ix_responses_project_customer", "project_id", "customer_id"),
+        # Customer reports: a customer's answers in time order (migration 0010).
+        Index(
+            "ix_responses_project_customer_submitted", "project_id", "customer_id", "submitted_at"
+        ),
     )
