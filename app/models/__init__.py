@@ -11,6 +11,7 @@ from app.models.ratelimit import RateLimitCounter
 from app.models.response import Response
 from app.models.rollup import ScoreRollup
 from app.models.survey import Survey
+from app.models.theme import ResponseTheme, Theme
 from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
@@ -26,8 +27,10 @@ __all__ = [
     "Project",
     "RateLimitCounter",
     "Response",
+    "ResponseTheme",
     "ScoreRollup",
     "Survey",
+    "Theme",
     "Unsubscribe",
     "WebhookAttempt",
     "WebhookDelivery",
