@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from app.errors import BadRequest
+from app.timeparams import within_calendar
 
 
 class InvalidCursor(BadRequest):
@@ -27,8 +28,8 @@ def decode_cursor(cursor: str, *, with_time: bool) -> tuple[datetime | None, uui
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         row_id = uuid.UUID(data["id"])
         when = datetime.fromisoformat(data["t"]) if with_time else None
-        if when is not None and when.tzinfo is None:
-            raise ValueError("naive time")
+        if when is not None and (when.tzinfo is None or not within_calendar(when)):
+            raise ValueError("naive time, or one no row can have")
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
         raise InvalidCursor(
             "The cursor is not one this API returned; start again without a cursor."

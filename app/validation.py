@@ -1,12 +1,20 @@
 """Input types shared by every domain: text that both databases can store, labels, locales."""
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Request
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from app.errors import InvalidInput
 
@@ -45,6 +53,22 @@ Locale = Annotated[
 AttributeKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
 
 Limit = Annotated[int, Field(ge=1, le=1000)]
+
+_ISO_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})$"
+)
+
+
+def _iso_datetime(value: Any) -> Any:
+    # Pydantic's lax datetime parsing also takes Unix times (0, "1700000000"): a number
+    # sent by mistake would be stored as a date in 1970. Only ISO 8601 text is a time here.
+    if not isinstance(value, str) or not _ISO_DATETIME.match(value):
+        raise ValueError("must be an ISO 8601 date-time with a UTC offset (2024-05-01T12:00:00Z)")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_datetime), Field(strict=False)]
+"""A time in a request body: ISO 8601 text with an offset, nothing else."""
 
 STRICT = ConfigDict(extra="forbid", strict=True)
 """Request bodies: unknown fields are refused and nothing is coerced ("9" is not 9)."""

@@ -2,9 +2,18 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.validation import STRICT, AttributeKey, CustomerId, Label, Locale, Storable, Text
+from app.validation import (
+    STRICT,
+    AttributeKey,
+    CustomerId,
+    Label,
+    Locale,
+    Storable,
+    Text,
+    Timestamp,
+)
 
 Channel = Literal["email", "web", "in_app", "sms", "api", "other"]
 AttributeValue = (
@@ -35,9 +44,8 @@ class ResponseCreate(BaseModel):
     channel: Channel = "api"
     locale: Locale | None = None
     attributes: Attributes | None = None
-    submitted_at: AwareDatetime | None = Field(
+    submitted_at: Timestamp | None = Field(
         None,
-        strict=False,  # ISO 8601 text from JSON; still refused without a UTC offset
         description="When the answer was given (imports); with an offset; never in the future.",
     )
 

@@ -21,12 +21,15 @@ def bucket_start(day: date, interval: str) -> date:
 
 
 def next_bucket(start: date, interval: str) -> date:
+    """The next bucket's start; OverflowError for the bucket after the one of 9999-12-31."""
     if interval == "day":
         return start + timedelta(days=1)
     if interval == "week":
         return start + timedelta(days=7)
     months = {"month": 1, "quarter": 3, "year": 12}[interval]
     index = start.year * 12 + start.month - 1 + months
+    if index // 12 > date.max.year:
+        raise OverflowError("date value out of range")
     return date(index // 12, index % 12 + 1, 1)
 
 
@@ -40,8 +43,24 @@ def buckets_between(first: date, last: date, interval: str) -> list[date]:
     current = first
     while current <= last:
         result.append(current)
-        current = next_bucket(current, interval)
+        try:
+            current = next_bucket(current, interval)
+        except OverflowError:  # `last` is the calendar's last bucket
+            break
     return result
+
+
+def count_between(first: date, last: date, interval: str) -> int:
+    """How many buckets `buckets_between` returns, by arithmetic (no list is built)."""
+    if last < first:
+        return 0
+    if interval == "day":
+        return (last - first).days + 1
+    if interval == "week":
+        return (last - first).days // 7 + 1
+    months = {"month": 1, "quarter": 3, "year": 12}[interval]
+    between = (last.year - first.year) * 12 + last.month - first.month
+    return between // months + 1
 
 
 def slot_start(slot: int, seconds: int) -> datetime:

@@ -94,8 +94,11 @@ def split(lo: datetime, hi: datetime, interval: str, zone: ZoneInfo) -> list[Pie
     points = {lo, hi}
     bucket = instant_bucket(lo, interval, zone)
     while True:
-        bucket = next_bucket(bucket, interval)
-        edge = datetime.combine(bucket, time(), tzinfo=zone).astimezone(UTC)
+        try:
+            bucket = next_bucket(bucket, interval)
+            edge = datetime.combine(bucket, time(), tzinfo=zone).astimezone(UTC)
+        except OverflowError:  # no bucket starts after the calendar's last one
+            break
         if edge >= hi:
             break
         if edge > lo:
