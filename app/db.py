@@ -1,5 +1,7 @@
 """Engine, sessions and every difference between SQLite and PostgreSQL, in one place."""
 
+import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -31,14 +33,16 @@ from app.config import Settings, get_settings
 
 _engine: AsyncEngine | None = None
 _sessionmaker: async_sessionmaker[AsyncSession] | None = None
+_log = logging.getLogger("sentio.db")
 
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def build_engine(settings: Settings) -> AsyncEngine:
-    url = settings.database_url
+def build_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+    """The engine of the primary (`url` None) or of another server such as a replica."""
+    url = url or settings.database_url
     if is_sqlite(url):
         engine = create_async_engine(
             url,
@@ -59,8 +63,28 @@ def build_engine(settings: Settings) -> AsyncEngine:
             "timeout": settings.db_connect_timeout,
             "command_timeout": 30,
             "server_settings": {"timezone": "UTC"},
+            **(_PGBOUNCER_CONNECT_ARGS if settings.db_pgbouncer else {}),
         },
     )
+
+
+def _unnamed() -> str:
+    return ""
+
+
+# PgBouncer in transaction pooling gives each transaction whichever server connection is
+# free: a statement prepared by name in one transaction may be missing from the next one's
+# server, or its name already taken there by another client. So no cache of prepared
+# statements (asyncpg's nor SQLAlchemy's), and every statement prepared unnamed: the
+# unnamed statement lives on its server only until the next one, always inside the same
+# transaction (SQLAlchemy runs every statement in one, its pre-ping too), so nothing
+# collides and nothing piles up on the servers. Unique names would work as well but leave
+# every statement behind on a server until it closes (bench/pgbouncer.py measured both).
+_PGBOUNCER_CONNECT_ARGS = {
+    "statement_cache_size": 0,
+    "prepared_statement_cache_size": 0,
+    "prepared_statement_name_func": _unnamed,
+}
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
@@ -99,6 +123,7 @@ def sessionmaker() -> async_sessionmaker[AsyncSession]:
 
 async def dispose_engine() -> None:
     global _engine, _sessionmaker
+    await dispose_read_engine()
     if _engine is not None:
         await _engine.dispose()
     _engine = None
@@ -118,6 +143,84 @@ async def get_session() -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+# --- reads that may lag: the replica ----------------------------------------------------
+
+_replica: tuple[str, AsyncEngine, async_sessionmaker[AsyncSession]] | None = None
+_primary_reads: tuple[AsyncEngine, async_sessionmaker[AsyncSession]] | None = None
+_replica_down_until = 0.0
+
+
+def _replica_sessions(settings: Settings) -> async_sessionmaker[AsyncSession] | None:
+    global _replica
+    url = settings.read_database_url
+    if not url:
+        return None
+    if _replica is None or _replica[0] != url:
+        engine = build_engine(settings, url)
+        reads = engine.execution_options(postgresql_readonly=True)
+        _replica = (url, engine, async_sessionmaker(reads, expire_on_commit=False))
+    return _replica[2]
+
+
+def _primary_read_sessions() -> async_sessionmaker[AsyncSession]:
+    """Read-only transactions on the primary's pool (SQLite: its plain sessions)."""
+    global _primary_reads
+    engine = get_engine()
+    if engine.dialect.name == "sqlite":
+        return sessionmaker()
+    if _primary_reads is None or _primary_reads[0] is not engine:
+        reads = engine.execution_options(postgresql_readonly=True)
+        _primary_reads = (engine, async_sessionmaker(reads, expire_on_commit=False))
+    return _primary_reads[1]
+
+
+async def open_read_session() -> AsyncSession:
+    """A session for reads that may see the data of a moment ago, connected already.
+
+    With `SENTIO_READ_DATABASE_URL` it is on the replica. A replica that cannot be reached
+    is noticed here, before any read: with `SENTIO_READ_FALLBACK=primary` (the default) the
+    session is then on the primary, and reads stay there for `SENTIO_READ_RETRY_SECONDS`
+    before the replica is tried again; with `fail` the error propagates (503). On
+    PostgreSQL the transaction is READ ONLY wherever it runs, so a read route that tried to
+    write fails in every test, replica or not."""
+    global _replica_down_until
+    settings = get_settings()
+    replica = _replica_sessions(settings)
+    failover = settings.read_fallback == "primary"
+    if replica is not None and (not failover or time.monotonic() >= _replica_down_until):
+        session = replica()
+        try:
+            await session.connection()
+            return session
+        except Exception as error:
+            await session.close()
+            if not failover or not is_unavailable(error):
+                raise
+            _replica_down_until = time.monotonic() + settings.read_retry_seconds
+            _log.warning("read replica unavailable, reading from the primary: %s", error)
+    return _primary_read_sessions()()
+
+
+async def get_read_session() -> AsyncIterator[AsyncSession]:
+    """The session of a route that only reads and may lag the primary by the replica's
+    replay delay (see `ReadSessionDep`)."""
+    session = await open_read_session()
+    async with session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+async def dispose_read_engine() -> None:
+    global _replica, _primary_reads, _replica_down_until
+    if _replica is not None:
+        await _replica[1].dispose()
+    _replica, _primary_reads, _replica_down_until = None, None, 0.0
 
 
 async def try_transaction_lock(session: AsyncSession, lock_id: int) -> bool:

@@ -16,7 +16,7 @@ from conftest import DATABASE_URL, Api, assert_problem, new_key, new_project
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from app.db import is_sqlite, sessionmaker
+from app.db import get_engine, is_sqlite, sessionmaker
 from app.models import Response, Survey
 from app.responses import export
 from app.responses.repository import ResponseFilter
@@ -186,7 +186,8 @@ async def test_postgresql_copy_writes_what_the_python_formatting_writes(monkeypa
             )  # fmt: skip
 
     async def body(stream) -> bytes:
-        return b"".join([chunk async for chunk in stream(project_id, ResponseFilter(), None, None)])
+        chunks = stream(get_engine(), project_id, ResponseFilter(), None, None)
+        return b"".join([chunk async for chunk in chunks])
 
     monkeypatch.setattr(export, "CHUNK", 4)  # several reads
     copied, formatted = await body(export._copy), await body(export._chunks)
@@ -234,7 +235,7 @@ async def test_a_download_cut_short_leaves_the_pool_usable(api: Api):
     finally:
         await conn.close()
     for wait in [0.001 * 2**i for i in range(8)] * 2:  # more than the pool holds
-        stream = export._copy(api.project_id, ResponseFilter(), None, None)
+        stream = export._copy(get_engine(), api.project_id, ResponseFilter(), None, None)
         # The client goes away: Starlette cancels the task that reads the stream.
         with anyio.move_on_after(wait):
             async for _chunk in stream:

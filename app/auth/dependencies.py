@@ -17,10 +17,23 @@ from app.auth.cache import verified_keys
 from app.auth.scopes import PUBLIC_SUBMIT
 from app.auth.service import UNKNOWN_KEY, Principal, authenticate, key_digest, normalise_origin
 from app.config import get_settings
-from app.db import get_session, sessionmaker, utcnow
+from app.db import get_read_session, get_session, sessionmaker, utcnow
 from app.errors import Forbidden, ProblemError, Unauthorized
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+"""The session of a route that only reads, and whose reader can live with data a moment
+old: scores, analytics, dashboards, lists, exports. With `SENTIO_READ_DATABASE_URL` it runs
+on the PostgreSQL replica (falling back to the primary, or 503, while the replica is down;
+see `app.db.open_read_session`), so what it returns may lag the primary by the replica's
+replay delay. On PostgreSQL its transaction is READ ONLY everywhere: a write through it
+fails, with or without a replica.
+
+Keep `SessionDep` for every route that writes and for every read that must see a write
+just made: by id after a create (`GET /v1/responses/{id}`), idempotency, link pages, keys
+and projects. The API key itself is always checked on the primary (or the key cache), by
+`require`, whatever session the route uses."""
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer sk_…`")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from starlette.responses import JSONResponse
 from starlette.responses import Response as HttpResponse
 
-from app.auth.dependencies import SessionDep, public, require
+from app.auth.dependencies import ReadSessionDep, SessionDep, public, require
 from app.auth.service import Principal
 from app.idempotency.dependencies import Idempotent, token_scope
 from app.invitations import answers, service
@@ -55,7 +55,7 @@ async def create_invitations(
 
 @router.get("/v1/invitations", response_model=InvitationPage, operation_id="listInvitations")
 async def list_invitations(
-    session: SessionDep,
+    session: ReadSessionDep,
     caller: Reader,
     survey_id: uuid.UUID | None = None,
     customer_id: CustomerId | None = None,

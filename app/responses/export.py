@@ -25,13 +25,12 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import Select, Text, case, cast, func, literal_column, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.responses import StreamingResponse
 
-from app.auth.dependencies import SessionDep, require
+from app.auth.dependencies import ReadSessionDep, require
 from app.auth.service import Principal
 from app.csvutil import FORMULA_START, number_cell, text_cell
-from app.db import get_engine
 from app.models import Response
 from app.pagination import decode_cursor, encode_cursor
 from app.responses.repository import ResponseFilter, filtered
@@ -68,7 +67,7 @@ COPY_TIMEOUT = 600  # seconds a client may take to read one page from PostgreSQL
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 async def export_responses(
-    session: SessionDep,
+    session: ReadSessionDep,
     caller: Annotated[Principal, Depends(require("responses:read"))],
     survey_id: Annotated[list[uuid.UUID] | None, Query()] = None,
     from_: Annotated[
@@ -102,8 +101,9 @@ async def export_page(
 ) -> tuple[str | None, AsyncIterator[bytes]]:
     """The next cursor (None at the end) and the page's CSV, to be streamed.
 
-    The body reads on a connection of its own: the request's session is closed before the
-    response starts."""
+    The body reads on a connection of its own, from the server the session reads from (the
+    replica, when there is one): the request's session is closed before the response
+    starts."""
     check_range(filters.submitted_from, filters.submitted_to)
     after = decode_cursor(cursor, with_time=True) if cursor else None
     keys = _rows(select(Response.updated_at, Response.id), project_id, filters, after)
@@ -111,7 +111,7 @@ async def export_page(
     last = tuple(found[0]) if len(found) == 2 else None
     next_cursor = encode_cursor(t=last[0].isoformat(), id=last[1]) if last else None
     stream = _copy if session.bind.dialect.name == "postgresql" else _chunks
-    return next_cursor, stream(project_id, filters, after, last)
+    return next_cursor, stream(session.bind, project_id, filters, after, last)
 
 
 def _rows(
@@ -171,6 +171,7 @@ def _dumps(value: Any) -> str:
 
 
 async def _chunks(
+    engine: AsyncEngine,
     project_id: uuid.UUID,
     filters: ResponseFilter,
     after: tuple[Any, uuid.UUID] | None,
@@ -182,7 +183,7 @@ async def _chunks(
     yield _header()
     while True:
         query = _rows(select(*columns), project_id, filters, after, upto).limit(CHUNK)
-        async with get_engine().connect() as conn:
+        async with engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         if not rows:
             return
@@ -237,6 +238,7 @@ def _crlf(chunk: bytes, quoted: bool) -> tuple[bytes, bool]:
 
 
 async def _copy(
+    engine: AsyncEngine,
     project_id: uuid.UUID,
     filters: ResponseFilter,
     after: tuple[Any, uuid.UUID] | None,
@@ -245,7 +247,7 @@ async def _copy(
     query = _rows(select(*_cells_sql()), project_id, filters, after, upto)
     yield _header()
     queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(maxsize=4)
-    conn = await get_engine().connect()
+    conn = await engine.connect()
     task: asyncio.Task | None = None
     finished = False
     try:

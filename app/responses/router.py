@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response as HttpResponse
 
-from app.auth.dependencies import SessionDep, require
+from app.auth.dependencies import ReadSessionDep, SessionDep, require
 from app.auth.service import Principal
 from app.idempotency.dependencies import Idempotent, KeyHeader, claim_of, replay, respond
 from app.responses import ingest, service
@@ -55,7 +55,7 @@ async def create_response(
 
 @router.get("/v1/responses", response_model=ResponsePage, operation_id="listResponses")
 async def list_responses(
-    session: SessionDep,
+    session: ReadSessionDep,
     caller: Reader,
     survey_id: Annotated[list[uuid.UUID] | None, Query()] = None,
     segment: Annotated[list[Label] | None, Query()] = None,

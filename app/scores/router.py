@@ -5,7 +5,7 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Query
 from starlette.responses import Response as HttpResponse
 
-from app.auth.dependencies import SessionDep, require
+from app.auth.dependencies import ReadSessionDep, require
 from app.auth.service import Principal
 from app.errors import InvalidInput
 from app.responses.schemas import Channel
@@ -42,7 +42,7 @@ def _attribute_filters(values: list[str] | None) -> dict[str, list[str]]:
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 async def get_scores(
-    session: SessionDep,
+    session: ReadSessionDep,
     caller: Annotated[Principal, Depends(require("scores:read"))],
     survey_id: Annotated[
         list[uuid.UUID],

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app.auth.dependencies import SessionDep, require
+from app.auth.dependencies import ReadSessionDep, SessionDep, require
 from app.auth.service import Principal
 from app.idempotency.dependencies import Idempotent
 from app.surveys import service
@@ -25,7 +25,7 @@ async def create_survey(body: SurveyCreate, session: SessionDep, caller: Writer,
 
 @router.get("", response_model=SurveyPage, operation_id="listSurveys")
 async def list_surveys(
-    session: SessionDep,
+    session: ReadSessionDep,
     caller: Reader,
     status: Annotated[
         Status | None, Query(description="Only this status; default active and paused.")
