@@ -1,4 +1,6 @@
 # Sentio: build a virtualenv in one stage, run it as a non-root user in a slim image.
+# The image's database default is set as DATABASE_URL, the variable the README documents, so
+# that `docker run -e DATABASE_URL=…` replaces it (SENTIO_DATABASE_URL would win over it).
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
@@ -13,7 +15,7 @@ FROM python:3.11-slim-bookworm
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    SENTIO_DATABASE_URL=sqlite+aiosqlite:////data/sentio.db
+    DATABASE_URL=sqlite+aiosqlite:////data/sentio.db
 RUN groupadd --gid 10001 sentio \
     && useradd --create-home --uid 10001 --gid 10001 sentio \
     && mkdir /data \
