@@ -129,6 +129,24 @@ class Settings(BaseSettings):
     hsts_max_age_seconds: int = Field(
         31_536_000, ge=0, description="Strict-Transport-Security max-age on HTTPS (0: none)."
     )
+    theme_cache_seconds: float = Field(
+        5,
+        ge=0,
+        description="How long a worker reuses a project's compiled theme phrases before "
+        "reading them again (a change made on this worker applies at once).",
+    )
+    theme_tagging: bool = Field(
+        True, description="Re-tag comments in the background inside each server worker."
+    )
+    theme_tagging_batch: int = Field(
+        1000, ge=1, le=10_000, description="Comments re-tagged per short transaction."
+    )
+    theme_suggestion_sample: int = Field(
+        5000,
+        ge=100,
+        le=100_000,
+        description="Theme suggestions read at most this many recent unmatched comments.",
+    )
 
 
 @lru_cache
