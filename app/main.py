@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 from app import openapi, problems
 from app.config import get_settings
 from app.db import dispose_engine, get_engine
+from app.docs.router import router as docs_router
 from app.fastpath import FastPath
 from app.health.router import router as health_router
 from app.idempotency.cleanup import purge_periodically
@@ -19,6 +20,7 @@ from app.middleware import RequestGuard
 from app.observability import logs
 from app.observability.middleware import ObservabilityMiddleware
 from app.observability.router import router as metrics_router
+from app.outcomes.router import router as outcomes_router
 from app.pages import fastpath as presence_fast
 from app.pages.router import assets
 from app.pages.router import router as pages_router
@@ -72,11 +74,12 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by app.docs from installed files, not FastAPI's CDN page
+        redoc_url=None,
         # Sentio has its own request metrics and logs (app.observability); FastAPI's
         # OpenTelemetry hooks would cost every request a look-up for nothing.
         telemetry={"tracing": False, "metrics": False, "logs": False},
         dependencies=[Depends(single_valued_query)],
-        responses=openapi.PROBLEM_RESPONSES,
         openapi_tags=[
             {"name": "surveys", "description": "Define NPS, CSAT and CES surveys."},
             {"name": "responses", "description": "Record, read, change and erase answers."},
@@ -84,6 +87,7 @@ def create_app() -> FastAPI:
             {"name": "invitations", "description": "Invite customers; links, email blocks."},
             {"name": "public", "description": "Answer an invitation from a browser (no key)."},
             {"name": "webhooks", "description": "Signed event deliveries to your systems."},
+            {"name": "outcomes", "description": "What happened to customers: churn, purchases."},
             {"name": "projects and keys", "description": "Tenants and their API keys."},
             {"name": "health", "description": "Liveness and readiness probes."},
         ],
@@ -94,12 +98,14 @@ def create_app() -> FastAPI:
         app.include_router(router)
     app.include_router(webhooks_router)
     app.include_router(metrics_router)
+    app.include_router(docs_router)
     app.include_router(invitations_router)
     app.include_router(public_router)
     app.include_router(pages_router)
     app.include_router(projects_router)
     app.include_router(browser_router)
     app.include_router(export_router)
+    app.include_router(outcomes_router)
     app.mount("/assets", assets, name="assets")
     for router, fast in ((responses_router, ingest_fast), (pages_router, presence_fast)):
         app.add_middleware(  # innermost: every other middleware still applies

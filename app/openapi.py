@@ -1,12 +1,45 @@
-"""OpenAPI: every error documented as RFC 9457 problem+json, and the checked-in
-`openapi.yaml` generated from the app (`sentio openapi > openapi.yaml`)."""
+"""OpenAPI: the document says what the server does; the checked-in `openapi.yaml` is
+generated from the app (`sentio openapi > openapi.yaml`).
+
+Error statuses are documented per operation, each with the problem `type`s it can carry
+(RFC 9457 `application/problem+json`). Most are derived from the route itself, see
+`app.apidoc.problems`: its authorization rule (401, 403, 503), its path (429), its method
+and body (400, 413, 415, 422), its parameters (422, a `cursor` 400, ids 404 with their own
+types), an `Idempotency-Key` (409, 422) and its database session (503, 409 on writes).
+A new route written with the usual dependencies needs nothing more.
+
+A route that raises other problems declares them next to its other responses:
+
+    from app.apidoc.declare import Documented, problems
+
+    @router.post(
+        "/v1/public/responses",
+        responses={**problems(LinkExpired, AnswerLocked), 200: {"description": "Changed."}},
+    )
+
+Pass problem classes (their `status`, `slug` and `title` are read) or, for a problem
+raised with a custom slug, `Documented(422, "too-many-rows", "Too many rows")`. A router
+may declare problems for all its routes the same way (`APIRouter(responses=...)`), and a
+dependency may carry its own with `@raises(...)`: every route using it documents them.
+
+Every answer documents `X-Request-ID`; rate-limited paths `RateLimit` and
+`RateLimit-Policy`; idempotent creates `Idempotent-Replayed`; 429 and 503 `Retry-After`.
+A second success status listed without a body (200 beside 201) gets the route's model,
+and each create links to the operations that take its id."""
 
 from typing import Any
 
 import yaml
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
+
+from app.apidoc import responses
+from app.apidoc.declare import Documented, declared_in, problems, raises
+from app.apidoc.problems import derived, grouped
+
+__all__ = ["Documented", "install", "problems", "raises", "render"]
 
 
 class FieldError(BaseModel):
@@ -24,29 +57,6 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[FieldError] | None = None
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-        },
-    }
-
-
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("Malformed request (invalid JSON, bad cursor)."),
-    401: _problem("Missing or unknown API key."),
-    403: _problem("The key lacks the scope."),
-    404: _problem("Not found in this project."),
-    409: _problem("Conflicts with the stored state."),
-    413: _problem("Body too large."),
-    415: _problem("Body is not JSON."),
-    422: _problem("Invalid input."),
-    429: _problem("Too many requests; retry after `Retry-After` seconds."),
-    503: _problem("Database unavailable; retry after `Retry-After` seconds."),
-}
 
 
 def install(app: FastAPI) -> None:
@@ -70,10 +80,49 @@ def install(app: FastAPI) -> None:
             )
             components.pop("HTTPValidationError", None)
             components.pop("ValidationError", None)
+            document(app, schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Per-operation problems, headers, success bodies and links (see the module doc)."""
+    paths = schema.get("paths", {})
+    for context in iter_route_contexts(app.routes):
+        dependant = getattr(context, "dependant", None)
+        route_path = getattr(context, "path_format", None)
+        if dependant is None or route_path not in paths:
+            continue
+        for method in context.methods or ():
+            operation = paths[route_path].get(method.lower())
+            if operation is None:
+                continue
+            has_body = getattr(context, "body_field", None) is not None
+            _document_operation(context, method, operation, dependant, has_body)
+    responses.add_links(paths, schema["components"]["schemas"])
+    schema["components"]["headers"] = responses.HEADERS
+
+
+def _document_operation(
+    context: Any, method: str, operation: dict[str, Any], dependant: Any, has_body: bool
+) -> None:
+    answers = operation["responses"]
+    found = derived(context.path_format, method, dependant, has_body)
+    found.update(declared_in(answers))
+    rate_limited = any(p.status == 429 for p in found)
+    for status in [s for s in answers if s.startswith(("4", "5"))]:
+        body = answers[status].get("content", {}).get("application/json", {}).get("schema")
+        if body and body != {"$ref": "#/components/schemas/HTTPValidationError"}:
+            continue  # a non-problem body the route documents itself (e.g. readiness)
+        del answers[status]
+    for status, listed in grouped(found).items():
+        answers.setdefault(str(status), responses.problem_response(status, listed, rate_limited))
+    idempotent = any(p.slug == "idempotency-key-reused" for p in found)
+    main = getattr(context, "status_code", None) or 200
+    responses.complete_successes(operation, main, rate_limited, idempotent)
+    operation["responses"] = dict(sorted(answers.items()))
 
 
 def render(app: FastAPI) -> str:

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from starlette.responses import JSONResponse
 from starlette.responses import Response as HttpResponse
 
+from app.apidoc.declare import Documented, problems
 from app.auth.dependencies import ReadSessionDep, SessionDep, public, require
 from app.auth.service import Principal
 from app.idempotency.dependencies import Idempotent, token_scope
@@ -21,6 +22,7 @@ from app.invitations.schemas import (
     UnsubscribeOut,
     UnsubscribePage,
 )
+from app.responses.service import NOT_ACCEPTING
 from app.validation import CustomerId, Limit
 
 router = APIRouter(tags=["invitations"])
@@ -110,7 +112,10 @@ async def add_unsubscribe(
 
 
 @router.delete(
-    "/v1/unsubscribes/{customer_id:path}", status_code=204, operation_id="removeUnsubscribe"
+    "/v1/unsubscribes/{customer_id:path}",
+    status_code=204,
+    operation_id="removeUnsubscribe",
+    responses=problems(Documented(404, "unsubscribe-not-found", "Not unsubscribed")),
 )
 async def remove_unsubscribe(
     customer_id: Annotated[CustomerId, Path()], session: SessionDep, caller: Writer
@@ -124,7 +129,10 @@ async def remove_unsubscribe(
     status_code=201,
     response_model=PublicAnswerOut,
     operation_id="answerInvitation",
-    responses={200: {"description": "The invitation's answer was changed."}},
+    responses={
+        200: {"description": "The invitation's answer was changed."},
+        **problems(answers.LinkNotFound, answers.LinkExpired, answers.AnswerLocked, NOT_ACCEPTING),
+    },
 )
 async def answer_invitation(body: PublicAnswer, session: SessionDep, idem: Idempotent):
     """For your own survey UI in a browser: no API key, the invitation's token instead.

@@ -12,11 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from app.apidoc.declare import problems
 from app.auth.dependencies import SessionDep, browser_key
 from app.auth.service import Principal
 from app.idempotency.dependencies import Idempotent
 from app.responses import service
 from app.responses.schemas import Attributes, Comment, ResponseCreate
+from app.responses.service import NOT_ACCEPTING
 from app.validation import STRICT, Label, Locale
 
 router = APIRouter(tags=["public"])
@@ -47,6 +49,7 @@ class BrowserAnswerOut(BaseModel):
     status_code=201,
     response_model=BrowserAnswerOut,
     operation_id="submitBrowserResponse",
+    responses=problems(NOT_ACCEPTING),
 )
 async def submit_browser_response(
     survey_id: uuid.UUID,

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response as HttpResponse
 
+from app.apidoc.declare import problems
 from app.auth.dependencies import ReadSessionDep, SessionDep, require
 from app.auth.service import Principal
 from app.idempotency.dependencies import Idempotent, KeyHeader, claim_of, replay, respond
@@ -19,6 +20,7 @@ from app.responses.schemas import (
     ResponsePage,
     ResponseUpdate,
 )
+from app.responses.service import NOT_ACCEPTING
 from app.timeparams import parse_time
 from app.validation import CustomerId, Label, Limit
 
@@ -33,6 +35,7 @@ Writer = Annotated[Principal, Depends(require("responses:write"))]
     status_code=201,
     response_model=ResponseOut,
     operation_id="createResponse",
+    responses=problems(NOT_ACCEPTING),
 )
 async def create_response(
     survey_id: uuid.UUID,

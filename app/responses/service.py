@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import webhooks
+from app.apidoc.declare import Documented
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.invitations import repository as invitations
@@ -42,12 +43,15 @@ def check_score(survey: Survey, score: int) -> None:
         )
 
 
+NOT_ACCEPTING = Documented(409, "survey-not-accepting", "Survey is not accepting answers")
+
+
 def check_accepting(survey: Survey) -> None:
     if survey.status != "active":
         raise Conflict(
             f"Survey {survey.id} is {survey.status} and accepts no new answers.",
-            slug="survey-not-accepting",
-            title="Survey is not accepting answers",
+            slug=NOT_ACCEPTING.slug,
+            title=NOT_ACCEPTING.title,
         )
 
 

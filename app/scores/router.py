@@ -5,6 +5,7 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Query
 from starlette.responses import Response as HttpResponse
 
+from app.apidoc.declare import Documented, problems
 from app.auth.dependencies import ReadSessionDep, require
 from app.auth.service import Principal
 from app.errors import InvalidInput
@@ -39,7 +40,13 @@ def _attribute_filters(values: list[str] | None) -> dict[str, list[str]]:
     "/v1/scores",
     response_model=ScoreReport,
     operation_id="getScores",
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **problems(
+            Documented(422, "mixed-scales", "Surveys have different scales"),
+            Documented(422, "too-many-rows", "Result too large"),
+        ),
+    },
 )
 async def get_scores(
     session: ReadSessionDep,

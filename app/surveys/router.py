@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from app.apidoc.declare import Documented, problems
 from app.auth.dependencies import ReadSessionDep, SessionDep, require
 from app.auth.service import Principal
 from app.idempotency.dependencies import Idempotent
@@ -43,7 +44,12 @@ async def get_survey(survey_id: uuid.UUID, session: SessionDep, caller: Reader):
     return await service.get(session, caller.project_id, survey_id)
 
 
-@router.patch("/{survey_id}", response_model=SurveyOut, operation_id="updateSurvey")
+@router.patch(
+    "/{survey_id}",
+    response_model=SurveyOut,
+    operation_id="updateSurvey",
+    responses=problems(Documented(409, "survey-scale-locked", "Kind and scale are fixed")),
+)
 async def update_survey(
     survey_id: uuid.UUID, body: SurveyUpdate, session: SessionDep, caller: Writer
 ):

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response as HttpResponse
 
+from app.apidoc.declare import Documented, problems
 from app.auth.dependencies import SessionDep, require
 from app.auth.service import Principal
 from app.idempotency.dependencies import Idempotent
@@ -24,10 +25,15 @@ router = APIRouter(tags=["webhooks"])
 
 Reader = Annotated[Principal, Depends(require("webhooks:read"))]
 Writer = Annotated[Principal, Depends(require("webhooks:write"))]
+URL_REFUSED = Documented(422, "webhook-url-refused", "Webhook URL refused")
 
 
 @router.post(
-    "/v1/webhooks", status_code=201, response_model=WebhookWithSecret, operation_id="createWebhook"
+    "/v1/webhooks",
+    status_code=201,
+    response_model=WebhookWithSecret,
+    operation_id="createWebhook",
+    responses=problems(URL_REFUSED),
 )
 async def create_webhook(
     body: WebhookCreate, session: SessionDep, caller: Writer, idem: Idempotent
@@ -51,7 +57,12 @@ async def get_webhook(webhook_id: uuid.UUID, session: SessionDep, caller: Reader
     return await service.get(session, caller.project_id, webhook_id)
 
 
-@router.patch("/v1/webhooks/{webhook_id}", response_model=WebhookOut, operation_id="updateWebhook")
+@router.patch(
+    "/v1/webhooks/{webhook_id}",
+    response_model=WebhookOut,
+    operation_id="updateWebhook",
+    responses=problems(URL_REFUSED),
+)
 async def update_webhook(
     webhook_id: uuid.UUID, body: WebhookUpdate, session: SessionDep, caller: Writer
 ):
