@@ -40,9 +40,44 @@ def parse(url: str) -> Target:
     return Target(parts.scheme, parts.hostname, port or default)
 
 
+# IPv6 ranges that carry an IPv4 address, and where it sits in them. A packet to one of
+# them can end up at that IPv4 address (a NAT64 gateway, a 6to4 relay, a host that still
+# routes IPv4-compatible addresses), so the IPv4 address must be public too.
+_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # RFC 2765 "IPv4-translated"
+_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated IPv4-compatible (also :: and ::1)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215 local-use prefix
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")  # deprecated, still routed inside sites
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address an IPv6 address carries (none for a plain IPv6 address)."""
+    packed = address.packed
+    if address in _MAPPED or address in _TRANSLATED or address in _COMPATIBLE:
+        return [ipaddress.IPv4Address(packed[12:])]
+    if address in _NAT64:
+        return [ipaddress.IPv4Address(packed[12:])]
+    if address in _NAT64_LOCAL:  # a /48 prefix: bits 64-71 are the reserved "u" octet
+        return [ipaddress.IPv4Address(packed[6:8] + packed[9:11])]
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address.teredo is not None:  # (server, client), the client already de-obfuscated
+        return list(address.teredo)
+    return []
+
+
 def is_public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = embedded_ipv4(address)
+        if embedded:
+            return all(is_public(v4) for v4 in embedded)
+        return (
+            address.is_global
+            and not address.is_multicast
+            and not address.is_reserved
+            and address not in _SITE_LOCAL
+        )
     return address.is_global and not address.is_multicast
 
 
@@ -79,11 +114,11 @@ async def resolve(target: Target, *, allow_private: bool) -> str:
         addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
         if not addresses:
             raise TargetRefused(f"{target.host} resolves to no address")
-    if not allow_private:
-        refused = [str(a) for a in addresses if not is_public(a)]
-        if refused:
-            raise TargetRefused(
-                f"{target.host} resolves to a private, loopback or reserved address "
-                f"({', '.join(refused)})"
-            )
+    if not allow_private and not all(is_public(a) for a in addresses):
+        # The addresses are not named: the error is shown to the tenant, and listing them
+        # would map the internal network's DNS for whoever registers the URL.
+        raise TargetRefused(
+            f"{target.host} is not an allowed target: webhooks go only to addresses that "
+            "are not private, loopback or reserved"
+        )
     return str(addresses[0])
