@@ -12,6 +12,10 @@ SCOPES = (
     "invitations:read",
     "webhooks:write",
     "webhooks:read",
+    "outcomes:write",
+    "outcomes:read",
+    # Customer reports: churn, drivers, the journey and each customer's own timeline.
+    "customers:read",
 )
 
 READ_SCOPES = tuple(scope for scope in SCOPES if scope.endswith(":read"))
@@ -22,10 +26,18 @@ INSTANCE = "instance"
 PUBLIC_SUBMIT = "public:submit"
 """Not a scope a key is given: the rule of routes that publishable keys call."""
 
+DASHBOARD_SESSION = "dashboard:session"
+"""Not a scope a key is given: the rule of dashboard pages, opened by the session cookie of
+a sign-in made with a key that may read scores and responses (never by an API key)."""
+
 SECRET, READ, PUBLISHABLE, INSTANCE_KIND = "secret", "read", "publishable", "instance"
 KINDS = (SECRET, READ, PUBLISHABLE, INSTANCE_KIND)
 KEY_PREFIXES = {SECRET: "sk_", READ: "rk_", PUBLISHABLE: "pk_", INSTANCE_KIND: "ik_"}
-DEFAULT_SCOPES = {SECRET: (), READ: ("scores:read", "responses:read"), PUBLISHABLE: ()}
+DEFAULT_SCOPES = {
+    SECRET: (),
+    READ: ("scores:read", "responses:read", "outcomes:read", "customers:read"),
+    PUBLISHABLE: (),
+}
 
 
 def grants(held: list[str] | tuple[str, ...], needed: str) -> bool:

@@ -3,14 +3,46 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, PrimaryKeyConstraint, String, Uuid
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    TypeDecorator,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import utcnow
 from app.models.base import Base, JSONType, UTCDateTime, uuid7
 
-AMOUNT = Numeric(18, 2)
-"""Exact decimal money: 16 digits before the point, cents after it."""
+
+class Cents(TypeDecorator[Decimal]):
+    """An exact decimal amount with two decimal places, stored as a whole number of cents.
+
+    Exact on both databases, sums included: SQLite has no decimal type (a NUMERIC column
+    holds binary floats there), and integer sums are exact everywhere. SQL sums of the
+    column are cents; `from_cents` turns them back into an amount."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        cents = value * 100
+        if cents != cents.to_integral_value():
+            raise ValueError(f"{value} has fractions of a cent")
+        return int(cents)
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        return None if value is None else from_cents(value)
+
+
+def from_cents(cents: int | Decimal) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
 class Outcome(Base):
@@ -26,7 +58,7 @@ class Outcome(Base):
     customer_id: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    value: Mapped[Decimal | None] = mapped_column(AMOUNT)
+    value: Mapped[Decimal | None] = mapped_column("value_cents", Cents)
     attributes: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -267,3 +267,39 @@ def change(
     if prev is None or cur is None:
         return None
     return _CHANGES[kind](before, prev, after, cur)
+
+
+def categories(kind: str, scale_min: int, scale_max: int) -> list[tuple[str, int, int]]:
+    """The answer categories of a scale as (name, lowest, highest) score, good first:
+    NPS promoter / passive / detractor; CSAT and CES good (top box, easy) / not_good."""
+    _check_scale(kind, scale_min, scale_max)
+    if kind == "nps":
+        return [
+            ("promoter", _PROMOTER_MIN, scale_max),
+            ("passive", _DETRACTOR_MAX + 1, _PROMOTER_MIN - 1),
+            ("detractor", scale_min, _DETRACTOR_MAX),
+        ]
+    good = satisfied_min(scale_max) if kind == "csat" else easy_min(scale_max)
+    return [("good", good, scale_max), ("not_good", scale_min, good - 1)]
+
+
+def relative_risk(a: int, n1: int, c: int, n2: int) -> dict:
+    """Relative risk of group 1 against group 2, (a / n1) / (c / n2), with its 95% interval
+    exp(ln RR ± 1.96 × sqrt(1/a − 1/n1 + 1/c − 1/n2)) (Katz log method).
+
+    ``{"relative_risk": None, "relative_risk_ci95": None}`` when a or c is 0 (or a group
+    is empty): the ratio or its logarithm is then undefined."""
+    for count in (a, n1, c, n2):
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"invalid count {count!r}")
+    if a > n1 or c > n2:
+        raise ValueError("more events than units")
+    if a == 0 or c == 0:
+        return {"relative_risk": None, "relative_risk_ci95": None}
+    rr = (a / n1) / (c / n2)
+    half = Z95 * math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
+    log_rr = math.log(rr)
+    return {
+        "relative_risk": rr,
+        "relative_risk_ci95": {"low": math.exp(log_rr - half), "high": math.exp(log_rr + half)},
+    }

@@ -16,6 +16,7 @@ EVENT_TYPES = (
     "response.deleted",
     "invitation.created",
     "unsubscribe.created",
+    "outcome.created",
 )
 
 Facets = dict[str, Any]

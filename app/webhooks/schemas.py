@@ -14,6 +14,7 @@ EventType = Literal[
     "response.deleted",
     "invitation.created",
     "unsubscribe.created",
+    "outcome.created",
 ]
 assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
 

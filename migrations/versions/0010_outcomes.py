@@ -3,6 +3,9 @@
 Revision ID: 0010
 Revises: 0009
 
+An amount is stored as a whole number of cents (`value_cents`): exact on both databases,
+sums included (SQLite has no decimal type; its NUMERIC columns hold binary floats).
+
 The responses index is created with `op.create_index`, never in a batch alter: on SQLite a
 batch alter rebuilds the table and drops its rollup triggers (see 0006).
 """
@@ -32,7 +35,7 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.String(length=200), nullable=False),
         sa.Column("type", sa.String(length=16), nullable=False),
         sa.Column("occurred_at", UTC_TIME, nullable=False),
-        sa.Column("value", sa.Numeric(precision=18, scale=2), nullable=True),
+        sa.Column("value_cents", sa.BigInteger(), nullable=True),
         sa.Column("attributes", JSON, nullable=True),
         sa.Column("created_at", UTC_TIME, nullable=False),
         sa.ForeignKeyConstraint(
@@ -45,9 +48,7 @@ def upgrade() -> None:
         "outcomes",
         ["project_id", "customer_id", "type", "occurred_at"],
     )
-    op.create_index(
-        "ix_outcomes_project_occurred", "outcomes", ["project_id", "occurred_at", "id"]
-    )
+    op.create_index("ix_outcomes_project_occurred", "outcomes", ["project_id", "occurred_at", "id"])
     op.create_table(
         "journey_stages",
         sa.Column("project_id", sa.Uuid(), nullable=False),

@@ -1,0 +1,1 @@
+"""What happened to customers after they answered: churn, renewals, purchases."""
