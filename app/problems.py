@@ -6,10 +6,12 @@ from typing import Any
 from asyncpg import exceptions as asyncpg_errors
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import get_route_path
 
 from app.db import is_unavailable
 from app.errors import BadRequest, Conflict, InvalidInput, ProblemError, ServiceUnavailable
@@ -72,6 +74,21 @@ def database_problem(exc: Exception, path: str) -> ProblemError | None:
     return ServiceUnavailable("The database is unavailable; retry shortly.", retry_after=2)
 
 
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path takes. Starlette's 405 names only the methods
+    of the first route whose path matched, and each method of a path is a route of its own."""
+    path = get_route_path(request.scope)
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):  # included routers' routes too
+        regex = getattr(route, "path_regex", None)
+        if route.methods and regex is not None and regex.match(path):
+            methods |= route.methods
+    return sorted(methods, key=lambda m: (*METHOD_ORDER, m).index(m))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> ProblemResponse:
@@ -102,9 +119,10 @@ def install(app: FastAPI) -> None:
                 request.url.path,
             )
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        error = ProblemError(
-            str(exc.detail), slug=slug, title=str(exc.detail), headers=exc.headers or None
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        error = ProblemError(str(exc.detail), slug=slug, title=str(exc.detail), headers=headers)
         error.status = exc.status_code
         return problem_response(error, request.url.path)
 
