@@ -44,15 +44,34 @@ class Idempotency:
         self.session = session
         self.key = key
 
-    async def run(self, caller_scope: str, create: Callable[[], Awaitable[Any]]) -> Any:
+    async def run(
+        self,
+        caller_scope: str,
+        create: Callable[[], Awaitable[Any]],
+        *,
+        echoed: tuple[str, ...] = (),
+    ) -> Any:
         """Run `create` once per key; without a key it simply runs.
 
         `caller_scope` names who is asking (an API key id, a token hash): keys of different
-        callers never meet. The route's own status code and response model shape the body."""
+        callers never meet. The route's own status code and response model shape the body.
+        `echoed` names fields of the reply that repeat the same field of the request body:
+        they are not stored (an erasure's reply must not keep the customer id it erased),
+        and a replay takes them from its request, which is the same body."""
         claim = await claim_of(self.request, caller_scope, self.key)
         if claim is None:
             return await create()
-        return await run(self.session, self.request, claim, create)
+        if not echoed:
+            return await run(self.session, self.request, claim, create)
+        sent = json.loads(await self.request.body())
+        return await run(
+            self.session,
+            self.request,
+            claim,
+            create,
+            stored_form=lambda body: {**body, **dict.fromkeys(echoed)},
+            replayed_form=lambda body: {**body, **{name: sent[name] for name in echoed}},
+        )
 
 
 async def claim_of(request: Request, caller_scope: str, key: str | None) -> service.Claim | None:
@@ -79,9 +98,10 @@ async def run(
     request: Request,
     claim: service.Claim,
     create: Callable[[], Awaitable[Any]],
+    **forms: Callable[[Any], Any],
 ) -> HttpResponse:
     """`create` once per claimed key, in `session`'s transaction; the route's own status code
-    and response model shape the stored body."""
+    and response model shape the stored body (`forms`: see `service.run`)."""
     route = request.scope["route"]
     outcome = await service.run(
         session,
@@ -90,6 +110,7 @@ async def run(
         default_status=route.status_code or 200,
         create=create,
         serialize=lambda result: _serialize(route.response_model, result),
+        **forms,
     )
     return respond(outcome)
 
@@ -110,7 +131,12 @@ def respond(outcome: service.Outcome) -> HttpResponse:
 
 def token_scope(token: str) -> str:
     """The idempotency scope of a caller known only by a link token (public endpoints)."""
-    return "token:" + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+    return token_scope_of_hash(hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest())
+
+
+def token_scope_of_hash(digest: str) -> str:
+    """`token_scope` of a link known by its stored hash (the SHA-256 of the token)."""
+    return "token:" + digest
 
 
 def _serialize(model: Any, result: Any) -> tuple[int | None, Any]:

@@ -1,11 +1,12 @@
 import json
+import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import upsert
-from app.models import IdempotencyRecord
+from app.models import IdempotencyCustomer, IdempotencyRecord
 from app.models.base import uuid7
 
 
@@ -45,7 +46,7 @@ async def add_new(
     """Insert, in one statement, the records whose (scope, route, key) is not stored yet
     and whose lock (`lock_ids`, as `try_transaction_lock` takes it) no other transaction
     holds; the keys inserted. On PostgreSQL the rows go as one array per column."""
-    rows = [{"id": uuid7(), **row} for row in rows]
+    rows = [{"id": uuid7(), **row} for row in rows]  # an id given in a row is kept
     if session.bind.dialect.name != "postgresql":  # SQLite: writers run one at a time
         table = IdempotencyRecord.__table__
         query = (
@@ -70,5 +71,51 @@ async def purge_expired(session: AsyncSession, now: datetime, batch: int) -> int
     ids = select(IdempotencyRecord.id).where(IdempotencyRecord.expires_at <= now).limit(batch)
     result = await session.execute(
         delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(ids.scalar_subquery()))
+    )
+    return result.rowcount or 0
+
+
+async def add_customers(session: AsyncSession, rows: list[dict]) -> None:
+    if rows:
+        await session.execute(insert(IdempotencyCustomer), rows)
+
+
+async def customer_records(
+    session: AsyncSession, customer_id: str, scopes: list[str]
+) -> list[IdempotencyRecord]:
+    """The stored replies to these callers that show the customer, locked."""
+    if not scopes:
+        return []
+    shown = select(IdempotencyCustomer.record_id).where(
+        IdempotencyCustomer.customer_id == customer_id
+    )
+    query = (
+        select(IdempotencyRecord)
+        .where(IdempotencyRecord.id.in_(shown), IdempotencyRecord.scope.in_(scopes))
+        .order_by(IdempotencyRecord.id)
+        .with_for_update()
+    )
+    return list(await session.scalars(query))
+
+
+async def forget_customer(
+    session: AsyncSession, customer_id: str, record_ids: list[uuid.UUID]
+) -> None:
+    if record_ids:
+        await session.execute(
+            delete(IdempotencyCustomer).where(
+                IdempotencyCustomer.customer_id == customer_id,
+                IdempotencyCustomer.record_id.in_(record_ids),
+            )
+        )
+
+
+async def remove_scopes(session: AsyncSession, scopes: list[str]) -> int:
+    if not scopes:
+        return 0
+    result = await session.execute(
+        delete(IdempotencyRecord)
+        .where(IdempotencyRecord.scope.in_(scopes))
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0

@@ -24,6 +24,7 @@ from app.db import try_transaction_lock, utcnow
 from app.errors import Conflict, InvalidInput
 from app.idempotency import repository
 from app.models import IdempotencyRecord
+from app.models.base import uuid7
 
 KEY_PATTERN = re.compile(r"[!-~]{1,255}")
 """Visible ASCII; a structured-header string (`"…"`) is unquoted first."""
@@ -109,6 +110,10 @@ def lock_id(scope: str, route: str, key: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def _same(body: Any) -> Any:
+    return body
+
+
 async def run(
     session: AsyncSession,
     claim: Claim,
@@ -118,7 +123,12 @@ async def run(
     create: Callable[[], Awaitable[Any]],
     serialize: Callable[[Any], tuple[int | None, Any]],
     now: datetime | None = None,
+    stored_form: Callable[[Any], Any] = _same,
+    replayed_form: Callable[[Any], Any] = _same,
 ) -> Outcome:
+    """`stored_form` is what is kept of a body and `replayed_form` what a replay makes of
+    it again: a reply that repeats a value of its request keeps that value out of the store
+    and takes it back from the (identical) request of the replay."""
     if not await try_transaction_lock(session, lock_id(claim.scope, claim.route, claim.key)):
         raise IdempotencyKeyInUse()
     now = now or utcnow()
@@ -129,11 +139,13 @@ async def run(
     if stored is not None:
         if stored.fingerprint != claim.fingerprint:
             raise IdempotencyKeyReused()
-        return Outcome(stored.status_code, stored.body, replayed=True)
+        return Outcome(stored.status_code, replayed_form(stored.body), replayed=True)
 
     status, body = serialize(await create())
     status_code = status or default_status
-    await repository.add(session, IdempotencyRecord(**_record(claim, status_code, body, now, ttl)))
+    record = _record(claim, status_code, stored_form(body), now, ttl)
+    await repository.add(session, IdempotencyRecord(**record))
+    await repository.add_customers(session, _customers_of([record]))
     return Outcome(status_code, body, replayed=False)
 
 
@@ -150,11 +162,57 @@ async def store_first(
     rows = [_record(claim, o.status_code, o.body, now, ttl) for claim, o in outcomes]
     locks = [lock_id(claim.scope, claim.route, claim.key) for claim, _ in outcomes]
     stored = await repository.add_new(session, rows, locks)
+    new = [row for row in rows if (row["scope"], row["route"], row["key"]) in stored]
+    await repository.add_customers(session, _customers_of(new))
     return {claim for claim, _ in outcomes if (claim.scope, claim.route, claim.key) in stored}
+
+
+async def scrub_customer(
+    session: AsyncSession, customer_id: str, scopes: list[str], redact: Callable[[Any], Any]
+) -> int:
+    """Privacy erasure, in the caller's transaction: the stored replies to callers `scopes`
+    (one project's keys) that show the customer get `redact(body)` as their body, so a
+    replay shows what is left after the erasure. Returns how many."""
+    records = await repository.customer_records(session, customer_id, scopes)
+    for record in records:
+        record.body = redact(record.body)
+    await repository.forget_customer(session, customer_id, [r.id for r in records])
+    return len(records)
+
+
+async def drop_scopes(session: AsyncSession, scopes: list[str]) -> int:
+    """Forget every stored reply to these callers (the links an erasure closed): their
+    retries then run again, and are refused as the closed link is."""
+    return await repository.remove_scopes(session, scopes)
+
+
+def customers_in(body: Any) -> set[str]:
+    """Every `customer_id` a JSON reply shows, at any depth (one answer, a batch)."""
+    found: set[str] = set()
+    stack = [body]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            customer_id = value.get("customer_id")
+            if isinstance(customer_id, str):
+                found.add(customer_id)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
+
+
+def _customers_of(records: list[dict]) -> list[dict]:
+    return [
+        {"customer_id": customer_id, "record_id": record["id"]}
+        for record in records
+        for customer_id in customers_in(record["body"])
+    ]
 
 
 def _record(claim: Claim, status_code: int, body: Any, now: datetime, ttl: timedelta) -> dict:
     return {
+        "id": uuid7(),
         "scope": claim.scope,
         "route": claim.route,
         "key": claim.key,

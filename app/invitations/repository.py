@@ -82,6 +82,13 @@ async def list_page(
     return list((await session.execute(query.order_by(Invitation.id).limit(limit))).all())
 
 
+async def of_customer(session: AsyncSession, project_id: uuid.UUID, customer_id: str) -> list[Row]:
+    query = _WITH_ANSWER.where(
+        Invitation.project_id == project_id, Invitation.customer_id == customer_id
+    )
+    return list((await session.execute(query.order_by(Invitation.created_at, Invitation.id))).all())
+
+
 async def by_token(session: AsyncSession, digest: str, *, lock: bool = False) -> Invitation | None:
     query = select(Invitation).where(
         Invitation.token_hash == digest, Invitation.erased_at.is_(None)
@@ -156,14 +163,16 @@ async def opens(session: AsyncSession, invitation_id: uuid.UUID) -> list[Invitat
 
 async def erase_customer(
     session: AsyncSession, project_id: uuid.UUID, customer_id: str, now: datetime
-) -> int:
+) -> list[str]:
+    """Clears the customer's invitations; the token hashes of those that had links."""
     result = await session.execute(
         update(Invitation)
         .where(Invitation.project_id == project_id, Invitation.customer_id == customer_id)
         .values(**PERSONAL, erased_at=now)
+        .returning(Invitation.token_hash)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return [digest for digest in result.scalars() if digest is not None]
 
 
 # --- unsubscribes ------------------------------------------------------------------------

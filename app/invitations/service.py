@@ -4,7 +4,7 @@ email block, and the unsubscribe list."""
 import base64
 import binascii
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
@@ -188,10 +188,37 @@ async def list_page(
     )
 
 
-async def erase_customer(session: AsyncSession, project_id: uuid.UUID, customer_id: str) -> int:
+async def erase_customer(
+    session: AsyncSession, project_id: uuid.UUID, customer_id: str, now: datetime | None = None
+) -> list[str]:
     """Privacy erasure: the customer's invitations keep no id, email, name or attributes,
-    and their links stop working."""
-    return await repository.erase_customer(session, project_id, customer_id, utcnow())
+    and their links stop working. Returns the token hashes of the links it closed."""
+    return await repository.erase_customer(session, project_id, customer_id, now or utcnow())
+
+
+async def of_customer(session: AsyncSession, project_id: uuid.UUID, customer_id: str) -> dict:
+    """A customer's invitations in the order they were made, as `InvitationOut` (never the
+    links) plus `opened_at` (the first open of the link, None if never) and `opens`, and
+    the customer's unsubscribe (`UnsubscribeOut`) or None:
+    `{"invitations": [...], "unsubscribe": {...} | None}`."""
+    rows = await repository.of_customer(session, project_id, customer_id)
+    opens = await repository.opens_of(session, [row[0].id for row in rows])
+    invitations = []
+    for row in rows:
+        seen = opens.get(row[0].id, [])
+        invitations.append(
+            {
+                **_row_out(row),
+                "opened_at": min((o.opened_at for o in seen), default=None),
+                "opens": len(seen),
+            }
+        )
+    entry = await repository.get_unsubscribe(session, project_id, customer_id)
+    unsubscribe = None
+    if entry is not None:
+        unsubscribe = {"customer_id": entry.customer_id, "source": entry.source}
+        unsubscribe["created_at"] = entry.created_at
+    return {"invitations": invitations, "unsubscribe": unsubscribe}
 
 
 # --- unsubscribes ------------------------------------------------------------------------

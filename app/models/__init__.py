@@ -3,7 +3,7 @@
 from app.models.api_key import ApiKey
 from app.models.base import Base
 from app.models.dashboard import DashboardSession
-from app.models.idempotency import IdempotencyRecord
+from app.models.idempotency import IdempotencyCustomer, IdempotencyRecord
 from app.models.invitation import Invitation, InvitationOpen, Unsubscribe
 from app.models.outcome import JourneyStage, Outcome
 from app.models.project import DEFAULT_PROJECT_ID, Project
@@ -19,6 +19,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "DashboardSession",
+    "IdempotencyCustomer",
     "IdempotencyRecord",
     "Invitation",
     "InvitationOpen",

@@ -2,7 +2,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import utcnow
@@ -32,3 +40,17 @@ class IdempotencyRecord(Base):
         UniqueConstraint("scope", "route", "key"),
         Index("ix_idempotency_keys_expires_at", "expires_at"),
     )
+
+
+class IdempotencyCustomer(Base):
+    """A customer whose data a stored reply shows (a response's or an invitation's
+    `customer_id`): how an erasure finds the replies it must scrub. Goes with its record."""
+
+    __tablename__ = "idempotency_customers"
+
+    customer_id: Mapped[str] = mapped_column(String(200))
+    record_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("idempotency_keys.id", ondelete="CASCADE"), index=True
+    )
+
+    __table_args__ = (PrimaryKeyConstraint("customer_id", "record_id"),)

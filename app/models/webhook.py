@@ -44,6 +44,10 @@ class WebhookEvent(Base):
     type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The customer the event is about, so that an erasure finds its events; cleared by it.
+    customer_id: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_webhook_events_project_customer", "project_id", "customer_id"),)
 
 
 class WebhookDelivery(Base):

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Select, insert, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Response
+from app.models import Response, Survey
 
 ERASED = {
     "score": None,
@@ -14,9 +14,11 @@ ERASED = {
     "customer_id": None,
     "segment": None,
     "touchpoint": None,
+    "channel": None,
     "locale": None,
     "attributes": None,
 }
+"""What a tombstone clears: it keeps ids and times only."""
 
 
 @dataclass
@@ -30,6 +32,10 @@ class ResponseFilter:
     submitted_to: datetime | None = None
     updated_since: datetime | None = None
     include_deleted: bool = False
+    locales: list[str] | None = None
+    score_min: int | None = None
+    score_max: int | None = None
+    with_comment: bool = False
 
 
 async def add(session: AsyncSession, response: Response) -> None:
@@ -105,6 +111,14 @@ def filtered(query: Select, filters: ResponseFilter) -> Select:
         query = query.where(Response.submitted_at < filters.submitted_to)
     if filters.updated_since is not None:
         query = query.where(Response.updated_at >= filters.updated_since)
+    if filters.locales:
+        query = query.where(Response.locale.in_(filters.locales))
+    if filters.score_min is not None:
+        query = query.where(Response.score >= filters.score_min)
+    if filters.score_max is not None:
+        query = query.where(Response.score <= filters.score_max)
+    if filters.with_comment:
+        query = query.where(Response.comment.is_not(None), Response.comment != "")
     return query
 
 
@@ -115,11 +129,19 @@ async def list_page(
     *,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
+    newest_first: bool = False,
 ) -> list[Response]:
     query = select(Response).where(Response.project_id == project_id)
     if not filters.include_deleted:
         query = query.where(Response.deleted_at.is_(None))
     query = filtered(query, filters)
+    if newest_first:
+        # Newest answers first (a feed), by first submission: the (survey_id,
+        # submitted_at) index serves one survey's feed from its end.
+        if after is not None:
+            query = query.where(tuple_(Response.submitted_at, Response.id) < tuple(after))
+        query = query.order_by(Response.submitted_at.desc(), Response.id.desc())
+        return list(await session.scalars(query.limit(limit)))
     if after is not None:
         # A row comparison, which the (project_id, updated_at, id) index bounds: an OR of
         # the two cases made every page scan all earlier rows.
@@ -143,3 +165,19 @@ async def customer_responses(
         .with_for_update()
     )
     return list(await session.scalars(query))
+
+
+async def customer_answers(
+    session: AsyncSession, project_id: uuid.UUID, customer_id: str
+) -> list[tuple[Response, Survey]]:
+    query = (
+        select(Response, Survey)
+        .join(Survey, Survey.id == Response.survey_id)
+        .where(
+            Response.project_id == project_id,
+            Response.customer_id == customer_id,
+            Response.deleted_at.is_(None),
+        )
+        .order_by(Response.submitted_at, Response.id)
+    )
+    return [(r, s) for r, s in (await session.execute(query)).all()]

@@ -123,4 +123,4 @@ async def erase_customer(
         erased = await service.erase_customer(session, caller.project_id, body.customer_id)
         return ErasureResult(customer_id=body.customer_id, erased=erased)
 
-    return await idem.run(str(caller.key_id), erase)
+    return await idem.run(str(caller.key_id), erase, echoed=("customer_id",))

@@ -11,12 +11,13 @@ from app import webhooks
 from app.apidoc.declare import Documented
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
-from app.invitations import repository as invitations
+from app.invitations import service as invitations
 from app.models import Response, Survey
 from app.models.base import uuid7
 from app.observability import metrics
+from app.outcomes import service as outcomes
 from app.pagination import decode_cursor, encode_cursor
-from app.responses import repository
+from app.responses import erasure, repository
 from app.responses.repository import ERASED, ResponseFilter
 from app.responses.schemas import ResponseCreate, ResponsePage, ResponseUpdate
 from app.surveys import repository as surveys
@@ -168,8 +169,19 @@ async def erase_customer(session: AsyncSession, project_id: uuid.UUID, customer_
     now = utcnow()
     for response in erased:
         await _erase(session, response, now)
-    await invitations.erase_customer(session, project_id, customer_id, now)
+    closed_links = await invitations.erase_customer(session, project_id, customer_id, now)
+    await outcomes.erase_customer(session, project_id, customer_id)
+    # Last, so that copies made by the steps above are scrubbed too.
+    await erasure.scrub_copies(session, project_id, customer_id, closed_links)
     return len(erased)
+
+
+async def customer_answers(
+    session: AsyncSession, project_id: uuid.UUID, customer_id: str
+) -> list[tuple[Response, Survey]]:
+    """A customer's live answers across the project's surveys, each with its survey, in
+    the order they were given (first submission time, then id)."""
+    return await repository.customer_answers(session, project_id, customer_id)
 
 
 async def list_page(
@@ -179,21 +191,27 @@ async def list_page(
     *,
     cursor: str | None,
     limit: int,
+    newest_first: bool = False,
 ) -> ResponsePage:
+    """A page of responses in the order of change (for sync), or `newest_first` by first
+    submission (a feed); the cursor continues in the same order."""
     after = None
     if cursor:
         when, last_id = decode_cursor(cursor, with_time=True)
         assert when is not None
         after = (when, last_id)
     check_range(filters.submitted_from, filters.submitted_to)
-    rows = await repository.list_page(session, project_id, filters, after=after, limit=limit + 1)
+    rows = await repository.list_page(
+        session, project_id, filters, after=after, limit=limit + 1, newest_first=newest_first
+    )
     page = rows[:limit]
     last = page[-1] if page else None
+    sort_time = (last.submitted_at if newest_first else last.updated_at) if last else None
     return ResponsePage.model_validate(
         {
             "data": [to_out(r) for r in page],
-            "next_cursor": encode_cursor(t=last.updated_at.isoformat(), id=last.id)
-            if last
+            "next_cursor": encode_cursor(t=sort_time.isoformat(), id=last.id)
+            if last and sort_time
             else cursor,
             "has_more": len(rows) > limit,
         }

@@ -9,6 +9,7 @@ from app.webhooks.outbox import (
     emit_response,
     emit_unsubscribe,
     response_facets_now,
+    scrub_customer,
 )
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "emit_response",
     "emit_unsubscribe",
     "response_facets_now",
+    "scrub_customer",
 ]

@@ -6,6 +6,7 @@ sent here; dispatchers pick the deliveries up once they are committed."""
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -111,6 +112,7 @@ async def _store(
         type=event_type,
         payload=envelope(f"msg_{event_id.hex}", event_type, now, data),
         created_at=now,
+        customer_id=subject_of(data),
     )
     deliveries = [
         WebhookDelivery(
@@ -120,6 +122,32 @@ async def _store(
     ]
     await repository.add_event(session, event, deliveries)
     return event
+
+
+def subject_of(data: dict[str, Any]) -> str | None:
+    """The customer an event is about: its response's, invitation's or unsubscribe's."""
+    for key in ("response", "invitation", "unsubscribe"):
+        customer_id = (data.get(key) or {}).get("customer_id")
+        if isinstance(customer_id, str):
+            return customer_id
+    return None
+
+
+async def scrub_customer(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    customer_id: str,
+    redact: Callable[[dict[str, Any]], dict[str, Any]],
+) -> int:
+    """Privacy erasure, in the caller's transaction: every stored event about the customer
+    gets `redact(payload)` as its body. Deliveries read the body when they are sent, so
+    pending deliveries and later redeliveries send the redacted body. Returns how many."""
+    events = await repository.customer_events(session, project_id, customer_id)
+    for event in events:
+        event.payload = redact(event.payload)
+        event.customer_id = None
+    await session.flush()
+    return len(events)
 
 
 async def response_facets_now(session: AsyncSession, response: Response) -> Facets:

@@ -27,6 +27,19 @@ async def add_event(
     await session.flush()
 
 
+async def customer_events(
+    session: AsyncSession, project_id: uuid.UUID, customer_id: str
+) -> list[WebhookEvent]:
+    """The stored events about one customer, locked (an erasure rewrites them)."""
+    query = (
+        select(WebhookEvent)
+        .where(WebhookEvent.project_id == project_id, WebhookEvent.customer_id == customer_id)
+        .order_by(WebhookEvent.id)
+        .with_for_update()
+    )
+    return list(await session.scalars(query))
+
+
 # --- endpoints ------------------------------------------------------------------------
 
 
