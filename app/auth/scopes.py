@@ -16,6 +16,8 @@ SCOPES = (
     "outcomes:read",
     # Customer reports: churn, drivers, the journey and each customer's own timeline.
     "customers:read",
+    "themes:write",
+    "themes:read",
 )
 
 READ_SCOPES = tuple(scope for scope in SCOPES if scope.endswith(":read"))
@@ -35,7 +37,7 @@ KINDS = (SECRET, READ, PUBLISHABLE, INSTANCE_KIND)
 KEY_PREFIXES = {SECRET: "sk_", READ: "rk_", PUBLISHABLE: "pk_", INSTANCE_KIND: "ik_"}
 DEFAULT_SCOPES = {
     SECRET: (),
-    READ: ("scores:read", "responses:read", "outcomes:read", "customers:read"),
+    READ: ("scores:read", "responses:read", "outcomes:read", "customers:read", "themes:read"),
     PUBLISHABLE: (),
 }
 
