@@ -28,6 +28,7 @@ from app.auth.dependencies import rule_of
 from app.auth.scopes import INSTANCE, PUBLIC_SUBMIT, SCOPES
 from app.auth.service import create_key
 from app.db import sessionmaker, utcnow
+from app.docs.router import PATHS as DOCS_PATHS
 from app.models import ApiKey
 from app.ratelimit.middleware import classify
 from app.ratelimit.policy import Policy
@@ -35,8 +36,8 @@ from app.ratelimit.policy import Policy
 SHOP = "https://shop.example"
 FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/assets"}
 """Served by FastAPI itself (documentation) or static files: public, hold no data."""
-OPERATIONAL = {"/healthz", "/readyz", "/metrics"}
-"""Public routes for operators, exempt from per-address rate limits."""
+OPERATIONAL = {"/healthz", "/readyz", "/metrics", *DOCS_PATHS}
+"""Public routes for operators and the API reference, exempt from per-address rate limits."""
 
 BODIES: dict[str, Any] = {
     "createResponse": {"score": 5},

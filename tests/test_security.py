@@ -13,6 +13,7 @@ from conftest import Api, app_with, assert_problem
 
 from app.csvutil import number_cell, text_cell, write_rows
 from app.pages.templating import CSP as PAGE_CSP
+from app.security import headers
 from app.security.redact import redact
 
 BASICS = {
@@ -66,10 +67,10 @@ async def test_pages_keep_their_own_stricter_csp(api, client):
     assert page.headers.get_list("x-frame-options") == ["DENY"]
 
 
-async def test_docs_get_framing_protection_only(client):
+async def test_docs_get_the_page_policy_and_may_read_this_server(client):
     r = await client.get("/docs")
     assert r.status_code == 200
-    assert r.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert r.headers["content-security-policy"] == headers.PAGE_CSP + "; connect-src 'self'"
 
 
 async def test_hsts_only_over_tls():
