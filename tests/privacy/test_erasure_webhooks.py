@@ -3,7 +3,6 @@ the delivery log carry only what is left after it (tombstones), and no stored ev
 keeps the customer's id, comment, attributes, email or name."""
 
 import json
-import uuid
 
 from conftest import database_text_containing
 from test_webhooks_delivery import (  # noqa: F401 (fixtures)
@@ -16,23 +15,15 @@ from test_webhooks_delivery import (  # noqa: F401 (fixtures)
     register,
 )
 
-
-def customer_data() -> dict[str, str]:
-    tag = uuid.uuid4().hex[:12]
-    return {
-        "customer_id": f"cust-{tag}",
-        "comment": f"my flat is at 12 Elm Street {tag}",
-        "attribute": f"plan-{tag}",
-        "email": f"jo.{tag}@example.com",
-        "name": f"Jo {tag}",
-    }
+from tests.privacy.customer import customer_data, leaks
 
 
-def leaks(text: str, values: dict[str, str]) -> list[str]:
-    return [value for value in values.values() if value in text]
-
-
-async def test_erasure_scrubs_sent_and_pending_events(api, allow_loopback, receiver, dispatcher):
+async def test_erasure_scrubs_sent_and_pending_events(
+    api,
+    allow_loopback,  # noqa: F811
+    receiver,  # noqa: F811
+    dispatcher,  # noqa: F811
+):
     who = customer_data()
     events = ["response.created", "response.updated", "invitation.created"]
     hook = await register(api, receiver.url, events=events)
