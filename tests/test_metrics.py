@@ -49,8 +49,8 @@ async def test_requests_are_counted_by_route_template(api, client):
         == 1
     )
     assert (
-        value(after, "sentio_http_request_duration_seconds_count", **key, status="201")
-        - value(before, "sentio_http_request_duration_seconds_count", **key, status="201")
+        value(after, "sentio_http_request_duration_seconds_count", **key, status_class="2xx")
+        - value(before, "sentio_http_request_duration_seconds_count", **key, status_class="2xx")
         == 2
     )
     unmatched = {"method": "GET", "route": "unmatched", "status": "404"}

@@ -37,8 +37,8 @@ http_requests = Counter(
 )
 http_duration = Histogram(
     "sentio_http_request_duration_seconds",
-    "Time to answer an HTTP request, by method, route template and status.",
-    ["method", "route", "status"],
+    "Time to answer an HTTP request, by method, route template and status class (2xx, …).",
+    ["method", "route", "status_class"],
     buckets=LATENCY_BUCKETS,
 )
 responses_recorded = Counter(

@@ -7,7 +7,11 @@ import logging
 import random
 import re
 import time
+import weakref
+from typing import Any
 
+from fastapi.routing import iter_route_contexts
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.observability import metrics
@@ -24,7 +28,37 @@ def route_of(scope: Scope) -> str:
     so labels stay few and paths holding tokens are not recorded."""
     route = scope.get("route")
     path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "unmatched"
+    if isinstance(path, str):
+        return path
+    # FastAPI's router names only its own routes in the scope: plain routes (/openapi.json)
+    # and mounts (/assets) are known by the endpoint they matched.
+    endpoint = scope.get("endpoint")
+    app = scope.get("app")
+    if endpoint is not None and app is not None:
+        return _endpoint_labels(app).get(id(endpoint), "unmatched")
+    return "unmatched"
+
+
+_labels: "weakref.WeakKeyDictionary[Any, dict[int, str]]" = weakref.WeakKeyDictionary()
+
+
+def _endpoint_labels(app: Any) -> dict[int, str]:
+    labels = _labels.get(app)
+    if labels is None:
+        labels = {}
+        for route in iter_route_contexts(getattr(app, "routes", [])):
+            if isinstance(route.original_route, Mount):
+                labels[id(route.original_route.app)] = route.original_route.path + "/{path}"
+            elif route.endpoint is not None and isinstance(route.path, str):
+                labels.setdefault(id(route.endpoint), route.path)
+        _labels[app] = labels
+    return labels
+
+
+def status_class(status: int) -> str:
+    """`2xx`, `4xx`, …: the latency histogram's label, a handful of series per route
+    where exact statuses multiply every route's buckets by each status a fuzzer provokes."""
+    return f"{status // 100}xx"
 
 
 class ObservabilityMiddleware:
@@ -62,7 +96,7 @@ class ObservabilityMiddleware:
             route = route_of(scope)
             method = scope["method"]
             metrics.http_requests.labels(method, route, status).inc()
-            metrics.http_duration.labels(method, route, status).observe(duration)
+            metrics.http_duration.labels(method, route, status_class(status)).observe(duration)
             access_log.info(
                 "%s %s %s %.1fms",
                 method,
