@@ -8,6 +8,8 @@ from fastapi.routing import APIRoute
 
 from app import openapi, problems
 from app.config import get_settings
+from app.dashboard.router import assets as dashboard_assets
+from app.dashboard.router import router as dashboard_router
 from app.db import dispose_engine, get_engine
 from app.docs.router import router as docs_router
 from app.fastpath import FastPath
@@ -32,6 +34,8 @@ from app.responses.router import router as responses_router
 from app.scores.router import router as scores_router
 from app.security import install as security
 from app.surveys.router import router as surveys_router
+from app.themes import tagging as theme_tagging
+from app.themes.router import router as themes_router
 from app.validation import single_valued_query
 from app.webhooks import dispatcher
 from app.webhooks.router import router as webhooks_router
@@ -56,7 +60,17 @@ async def lifespan(_app: FastAPI):
         if get_settings().webhook_dispatcher
         else None
     )
+    stop_tagging = asyncio.Event()
+    retag = (
+        asyncio.create_task(theme_tagging.run(stop_tagging))
+        if get_settings().theme_tagging
+        else None
+    )
     yield
+    if retag is not None:
+        stop_tagging.set()  # a batch under way commits or rolls back; the next resumes it
+        await asyncio.wait([retag], timeout=5)
+        retag.cancel()
     if dispatch is not None:
         stop_dispatch.set()
         await asyncio.wait([dispatch], timeout=get_settings().webhook_timeout_seconds + 1)
@@ -88,6 +102,7 @@ def create_app() -> FastAPI:
             {"name": "public", "description": "Answer an invitation from a browser (no key)."},
             {"name": "webhooks", "description": "Signed event deliveries to your systems."},
             {"name": "outcomes", "description": "What happened to customers: churn, purchases."},
+            {"name": "themes", "description": "Comment themes: tags, impact, suggestions."},
             {"name": "projects and keys", "description": "Tenants and their API keys."},
             {"name": "health", "description": "Liveness and readiness probes."},
         ],
@@ -105,7 +120,10 @@ def create_app() -> FastAPI:
     app.include_router(projects_router)
     app.include_router(browser_router)
     app.include_router(export_router)
+    app.include_router(themes_router)
     app.include_router(outcomes_router)
+    app.include_router(dashboard_router)
+    app.mount("/dashboard/assets", dashboard_assets, name="dashboard-assets")
     app.mount("/assets", assets, name="assets")
     for router, fast in ((responses_router, ingest_fast), (pages_router, presence_fast)):
         app.add_middleware(  # innermost: every other middleware still applies
