@@ -313,8 +313,6 @@ async def test_an_address_spraying_made_up_keys_is_stopped():
             made_up = {"Authorization": f"Bearer sk_{secrets.token_urlsafe(32)}"}
             codes.append((await client.get("/v1/surveys", headers=made_up)).status_code)
         assert codes == [401, 401, 401, 429, 429]
-        r = await Api(client, project, key).get("/v1/surveys")
-        assert_problem(r, 429, "rate-limited")
-    # From another address the real key works.
-    async with limited_client(rate_limit_public="3/day") as client:
+        # Only failed authentications are refused: a valid key from the same address is
+        # limited by its own budget alone (tests/hardening/test_failed_auth_bucket.py).
         assert (await Api(client, project, key).get("/v1/surveys")).status_code == 200

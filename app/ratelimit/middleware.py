@@ -5,7 +5,10 @@
 - the rest of `/v1/…`: per API key (a hash of the bearer secret, so no lookup is needed
   to count), or per client address for calls without a key. Answers `401` to a key are
   also counted per client address (policy `auth`, the public limit): an address that
-  sprays made-up keys, each with a fresh budget of its own, is stopped there.
+  sprays made-up keys, each with a fresh budget of its own, is stopped there. That bucket
+  holds failed authentications only: once it is spent, a request whose key fails answers
+  `429` instead of `401`, while a valid key from the same address (a colleague behind the
+  same NAT) is limited by its own budget alone.
 - health probes, metrics and documentation: not limited.
 """
 
@@ -69,17 +72,26 @@ class RateLimit:
             return
         keyed = found[1].startswith("key:")
         address = "addr:" + client_address(scope)
-        refused = self.limiter.exhausted(self.failures, address) if keyed else None
-        decision = refused or await self.limiter.hit(*found)
+        decision = await self.limiter.hit(*found)
         if not decision.allowed:
             await _refuse(decision, scope, receive, send)
             return
+        replaced = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal replaced
+            if replaced:
+                return  # the body of a 401 that went out as a 429
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *decision.headers()]
                 if keyed and message["status"] == 401:
-                    await self.limiter.hit(self.failures, address)
+                    failed = await self.limiter.hit(self.failures, address)
+                    if not failed.allowed:
+                        # Only a key that failed is refused: the check costs the key's
+                        # lookup, which a valid key from this address must still get.
+                        replaced = True
+                        await _refuse(failed, scope, receive, send)
+                        return
+                message["headers"] = [*message.get("headers", []), *decision.headers()]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -87,8 +99,11 @@ class RateLimit:
 
 async def _refuse(decision: Decision, scope: Scope, receive: Receive, send: Send) -> None:
     unit = "minute" if decision.policy.window == 60 else f"{decision.policy.window} seconds"
+    what = (
+        "failed authentications from this address" if decision.policy.name == "auth" else "requests"
+    )
     error = TooManyRequests(
-        f"More than {decision.policy.limit} requests per {unit}; "
+        f"More than {decision.policy.limit} {what} per {unit}; "
         f"retry in {decision.reset_in} seconds.",
         headers={"Retry-After": str(decision.reset_in)},
     )
