@@ -185,6 +185,10 @@ async def authenticate(session: AsyncSession, authorization: str | None) -> Prin
         raise Unauthorized(UNKNOWN_KEY)
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         await repository.touch(session, key, now)
+    return _principal(key)
+
+
+def _principal(key: ApiKey) -> Principal:
     return Principal(
         key_id=key.id,
         project_id=key.project_id,
@@ -193,6 +197,19 @@ async def authenticate(session: AsyncSession, authorization: str | None) -> Prin
         origins=tuple(key.allowed_origins or ()),
         expires_at=key.expires_at,
     )
+
+
+async def usable_key(
+    session: AsyncSession, project_id: uuid.UUID, key_id: uuid.UUID
+) -> Principal | None:
+    """The principal of a project's key that still works (neither revoked nor expired), or
+    None: for sign-ins made with a key, which end when the key does."""
+    key = await repository.get(session, project_id, key_id, instance=False)
+    if key is None or key.revoked_at is not None:
+        return None
+    if key.expires_at is not None and key.expires_at <= utcnow():
+        return None
+    return _principal(key)
 
 
 async def list_keys(

@@ -1,0 +1,139 @@
+"""From the service's data to what a template shows: charts rendered, labels chosen.
+Numbers are formatted in the templates (by the language's Formatter), never changed."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.dashboard import charts
+from app.dashboard.i18n import Formatter
+from app.dashboard.schemas import CHANNELS, api_query
+from app.dashboard.service import METRIC, Score, SurveyPage
+from app.scores import stats
+from app.timeparams import parse_zone
+
+MAX_SPARKLINES = 30
+"""Rows after these show no small trend line (each costs a few milliseconds to draw)."""
+SCALE_SPAN = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0)}
+
+
+def metric_name(f: Formatter, kind: str) -> str:
+    return f(f"metric_{kind}")
+
+
+def verdict(f: Formatter, change: dict | None) -> str:
+    if change is None:
+        return ""
+    if change["p"] is None:
+        return f("untested")
+    return f("significant") if change["significant"] else f("not_significant")
+
+
+def change_text(f: Formatter, change: dict | None) -> str:
+    """The change in words and numbers: significance is never shown by colour alone."""
+    if change is None:
+        return "–"  # noqa: RUF001 - an en dash: no value
+    return f(
+        "change_text",
+        delta=f.signed(change["delta"]),
+        p=f.p_value(change["p"]),
+        verdict=verdict(f, change),
+    )
+
+
+def _y_domain(kind: str, scale: tuple[int, int], scores: list[Score]) -> tuple[float, float]:
+    floor, ceiling = SCALE_SPAN.get(kind, (float(scale[0]), float(scale[1])))
+    values = [v for s in scores for v in (s.low, s.high, s.value) if v is not None]
+    if not values:
+        return floor, ceiling
+    pad = (ceiling - floor) * 0.04
+    return max(floor, min(values) - pad), min(ceiling, max(values) + pad)
+
+
+@dataclass
+class Charts:
+    trend: str
+    distribution: str
+    sparklines: list[str | None]
+
+
+def draw(page: SurveyPage, f: Formatter) -> Charts:
+    survey = page.survey
+    points = []
+    for bucket in page.buckets:
+        moved = bucket.change or {}
+        points.append(
+            {
+                "bucket": bucket.start.isoformat(),
+                "score": bucket.score.value,
+                "low": bucket.score.low,
+                "high": bucket.score.high,
+                "n": bucket.score.n,
+                "low_sample": bucket.score.low_sample,
+                "rise": bool(moved.get("significant") and moved["delta"] > 0),
+                "fall": bool(moved.get("significant") and moved["delta"] < 0),
+            }
+        )
+    domain = _y_domain(
+        survey.kind, (survey.scale_min, survey.scale_max), [b.score for b in page.buckets]
+    )
+    trend = charts.render(
+        charts.trend(points, metric_name(f, survey.kind), domain), f.lang, "trend-caption"
+    )
+    bars = [
+        {"value": value, "count": count, "category": category(survey.kind, value)}
+        for value, count in distribution(page.score)
+    ]
+    shape = charts.render(charts.distribution(bars), f.lang, "distribution-caption")
+    sparklines: list[str | None] = []
+    for i, row in enumerate(page.breakdown):
+        drawable = i < MAX_SPARKLINES and sum(v is not None for v in row.trend) >= 2
+        sparklines.append(
+            charts.render(charts.sparkline(row.trend), f.lang, f"trend-label-{i}")
+            if drawable
+            else None
+        )
+    return Charts(trend, shape, sparklines)
+
+
+def distribution(score: Score) -> list[tuple[int, int]]:
+    return [(int(value), count) for value, count in score.row["distribution"].items()]
+
+
+def category(kind: str, value: int) -> str | None:
+    if kind != "nps":
+        return None
+    for name, low, high in stats.categories("nps", 0, 10):
+        if low <= value <= high:
+            return name
+    return None
+
+
+def primary(kind: str) -> tuple[str, str]:
+    return METRIC[kind]
+
+
+def trend_label(f: Formatter, values: list[float | None]) -> str:
+    known = [v for v in values if v is not None]
+    if len(known) < 2:
+        return ""
+    return f(
+        "trend_line_label",
+        first=f.number(known[0]),
+        last=f.number(known[-1]),
+        count=f.count(len(values)),
+    )
+
+
+def context(page: SurveyPage, f: Formatter) -> dict[str, Any]:
+    return {
+        "page": page,
+        "charts": draw(page, f),
+        "metric": metric_name(f, page.survey.kind),
+        "change_text": lambda change: change_text(f, change),
+        "verdict": lambda change: verdict(f, change),
+        "trend_label": lambda values: trend_label(f, values),
+        "distribution": distribution(page.score),
+        "channels": CHANNELS,
+        "api_query": api_query(page.params),
+        "zone": parse_zone(page.view.tz),
+    }
