@@ -21,6 +21,7 @@ from app.models.base import uuid7
 from app.observability import metrics
 from app.responses.service import check_accepting, check_score
 from app.surveys import repository as surveys
+from app.themes import service as themes
 
 
 class LinkNotFound(NotFound):
@@ -165,6 +166,7 @@ async def answer(
             async with session.begin_nested():
                 session.add(response)
                 await session.flush()
+            await themes.tag_response(session, response)
             await webhooks.emit_response(session, "response.created", response, link.survey)
             metrics.response_recorded(session, link.survey.kind, response.channel)
             return response, True
@@ -174,12 +176,15 @@ async def answer(
             if existing is None:
                 raise
             response, created = existing, False
-    changed = response.score != score or (set_comment and response.comment != comment)
+    new_comment = set_comment and response.comment != comment
+    changed = response.score != score or new_comment
     response.score = score
     if set_comment:
         response.comment = comment
     response.updated_at = now
     await session.flush()
+    if new_comment:
+        await themes.retag_response(session, response)
     if changed:
         await webhooks.emit_response(session, "response.updated", response, link.survey)
     return response, created

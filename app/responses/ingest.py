@@ -28,6 +28,7 @@ from app.responses import repository, service
 from app.responses.schemas import ResponseCreate, ResponseOut
 from app.surveys import repository as surveys
 from app.surveys.service import SurveyNotFound
+from app.themes import service as themes
 
 SEEN_BEFORE = object()
 """The outcome of an answer whose Idempotency-Key was used before: it was not written, and
@@ -48,6 +49,7 @@ async def write(session: AsyncSession, answers: list[NewAnswer]) -> list[Any]:
     now = utcnow()
     outcomes: list[Any] = []
     accepted: dict[int, tuple[dict[str, Any], Any]] = {}
+    tagged: dict[int, list[uuid.UUID]] = {}
     keys: set[tuple[str, str, str]] = set()
     for index, answer in enumerate(answers):
         survey = found.get(answer.survey_id)
@@ -64,10 +66,13 @@ async def write(session: AsyncSession, answers: list[NewAnswer]) -> list[Any]:
             continue
         if claim is not None:
             keys.add((claim.scope, claim.route, claim.key))
-        out = ResponseOut.model_validate(service.to_out(SimpleNamespace(**row)))
+        # Matched before the answer is written: its 201 (and a replay of it) names them.
+        theme_ids, theme_names = await themes.match_row(session, row)
+        out = ResponseOut.model_validate(service.to_out(SimpleNamespace(**row), theme_names))
         body = out.model_dump(mode="json")
         outcomes.append(Outcome(201, body, replayed=False))
         accepted[index] = (row, survey)
+        tagged[index] = theme_ids
 
     claimed = [(answers[i].claim, outcomes[i]) for i in accepted if answers[i].claim]
     if claimed:
@@ -77,19 +82,25 @@ async def write(session: AsyncSession, answers: list[NewAnswer]) -> list[Any]:
             if claim is not None and claim not in first:
                 outcomes[index] = SEEN_BEFORE
                 del accepted[index]
-    await record(session, list(accepted.values()), hooked)
+    await record(session, list(accepted.values()), hooked, [tagged[i] for i in accepted])
     return outcomes
 
 
 async def record(
-    session: AsyncSession, written: list[tuple[dict[str, Any], Any]], hooked: set[uuid.UUID]
+    session: AsyncSession,
+    written: list[tuple[dict[str, Any], Any]],
+    hooked: set[uuid.UUID],
+    tags: list[list[uuid.UUID]] | None = None,
 ) -> None:
-    """Insert new answers (rows with their surveys) in one statement, with their
-    `response.created` events (for projects in `hooked`, those with webhook endpoints) and
-    their metrics: the last step of a group commit, for the API and for link answers."""
+    """Insert new answers (rows with their surveys) in one statement, with their theme
+    tags (`tags` when already matched), their `response.created` events (for projects in
+    `hooked`, those with webhook endpoints) and their metrics: the last step of a group
+    commit, for the API and for link answers."""
     if not written:
         return
-    await repository.add_many(session, [row for row, _survey in written])
+    rows = [row for row, _survey in written]
+    await repository.add_many(session, rows)
+    await themes.tag_rows(session, rows, tags)
     await webhooks.emit_new_responses(
         session, [(SimpleNamespace(**row), s) for row, s in written if s.project_id in hooked]
     )

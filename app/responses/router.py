@@ -50,7 +50,8 @@ async def create_response(
         assert claim is not None
 
         async def create(session: AsyncSession):
-            return service.to_out(await service.create(session, caller.project_id, survey_id, body))
+            created = await service.create(session, caller.project_id, survey_id, body)
+            return await service.with_themes(session, created)
 
         return await replay(request, claim, create)
     return respond(outcome)
@@ -94,7 +95,9 @@ async def list_responses(
 
 @router.get("/v1/responses/{response_id}", response_model=ResponseOut, operation_id="getResponse")
 async def get_response(response_id: uuid.UUID, session: SessionDep, caller: Reader):
-    return service.to_out(await service.get(session, caller.project_id, response_id))
+    return await service.with_themes(
+        session, await service.get(session, caller.project_id, response_id)
+    )
 
 
 @router.patch(
@@ -103,7 +106,9 @@ async def get_response(response_id: uuid.UUID, session: SessionDep, caller: Read
 async def update_response(
     response_id: uuid.UUID, body: ResponseUpdate, session: SessionDep, caller: Writer
 ):
-    return service.to_out(await service.update(session, caller.project_id, response_id, body))
+    return await service.with_themes(
+        session, await service.update(session, caller.project_id, response_id, body)
+    )
 
 
 @router.delete("/v1/responses/{response_id}", status_code=204, operation_id="deleteResponse")

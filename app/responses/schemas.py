@@ -85,6 +85,10 @@ class ResponseOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     deleted: bool = Field(description="True for a deleted or erased response (a tombstone).")
+    themes: list[str] = Field(
+        default_factory=list,
+        description="Names of the project's themes its comment mentions (see /v1/themes).",
+    )
 
 
 class ResponsePage(BaseModel):

@@ -22,6 +22,7 @@ from app.responses.repository import ERASED, ResponseFilter
 from app.responses.schemas import ResponseCreate, ResponsePage, ResponseUpdate
 from app.surveys import repository as surveys
 from app.surveys.service import SurveyNotFound
+from app.themes import service as themes
 from app.timeparams import check_range
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -107,6 +108,7 @@ async def create(
         raise SurveyNotFound(survey_id)
     response = Response(**new_answer(project_id, survey, data, utcnow()))
     await repository.add(session, response)
+    await themes.tag_response(session, response)
     await webhooks.emit_response(session, "response.created", response, survey)
     metrics.response_recorded(session, survey.kind, response.channel)
     return response
@@ -142,6 +144,8 @@ async def update(
         response.comment = changes["comment"]
     response.updated_at = utcnow()
     await session.flush()
+    if "comment" in changes:
+        await themes.retag_response(session, response)
     await webhooks.emit_response(session, "response.updated", response)
     return response
 
@@ -159,6 +163,7 @@ async def _erase(session: AsyncSession, response: Response, now: datetime) -> No
         setattr(response, field, value)
     response.deleted_at = response.updated_at = now
     await session.flush()
+    await themes.untag(session, [response.id])  # the tags go with the comment
     await webhooks.emit_response(session, "response.deleted", response, facets=facets)
 
 
@@ -207,9 +212,10 @@ async def list_page(
     page = rows[:limit]
     last = page[-1] if page else None
     sort_time = (last.submitted_at if newest_first else last.updated_at) if last else None
+    names = await themes.theme_names(session, [r.id for r in page])
     return ResponsePage.model_validate(
         {
-            "data": [to_out(r) for r in page],
+            "data": [to_out(r, names.get(r.id, [])) for r in page],
             "next_cursor": encode_cursor(t=sort_time.isoformat(), id=last.id)
             if last and sort_time
             else cursor,
@@ -218,7 +224,13 @@ async def list_page(
     )
 
 
-def to_out(response: Response) -> dict:
+async def with_themes(session: AsyncSession, response: Response) -> dict:
+    """The response as the API shows it, with the names of the themes it mentions."""
+    names = await themes.theme_names(session, [response.id])
+    return to_out(response, names.get(response.id, []))
+
+
+def to_out(response: Response, theme_names: list[str] | None = None) -> dict:
     return {
         "id": response.id,
         "survey_id": response.survey_id,
@@ -234,4 +246,5 @@ def to_out(response: Response) -> dict:
         "created_at": response.created_at,
         "updated_at": response.updated_at,
         "deleted": response.deleted_at is not None,
+        "themes": theme_names or [],
     }

@@ -76,6 +76,17 @@ async def tags_for(session: AsyncSession, rows: list[dict[str, Any]]) -> list[li
     return found
 
 
+async def match_row(
+    session: AsyncSession, row: dict[str, Any]
+) -> tuple[list[uuid.UUID], list[str]]:
+    """The ids and names of the themes a new answer's comment mentions."""
+    if not row.get("comment"):
+        return [], []
+    compiled = await matcher(session, row["project_id"])
+    found = compiled.match(row["comment"])
+    return found, compiled.theme_names(found)
+
+
 async def tag_rows(
     session: AsyncSession,
     rows: list[dict[str, Any]],

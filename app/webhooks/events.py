@@ -39,13 +39,13 @@ def response_data(response: Response, survey: Survey) -> dict[str, Any]:
             **{
                 field: getattr(response, field)
                 for field in ResponseOut.model_fields
-                if field != "deleted"
+                if field not in ("deleted", "themes")  # events carry no theme tags
             },
             "deleted": response.deleted_at is not None,
         }
     )
     return {
-        "response": out.model_dump(mode="json"),
+        "response": out.model_dump(mode="json", exclude={"themes"}),
         "survey": SurveyOut.model_validate(survey).model_dump(mode="json"),
     }
 
