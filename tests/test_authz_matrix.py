@@ -25,7 +25,7 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import update
 
 from app.auth.dependencies import rule_of
-from app.auth.scopes import INSTANCE, PUBLIC_SUBMIT, SCOPES
+from app.auth.scopes import DASHBOARD_SESSION, INSTANCE, PUBLIC_SUBMIT, SCOPES
 from app.auth.service import create_key
 from app.db import sessionmaker, utcnow
 from app.docs.router import PATHS as DOCS_PATHS
@@ -34,7 +34,10 @@ from app.ratelimit.middleware import classify
 from app.ratelimit.policy import Policy
 
 SHOP = "https://shop.example"
-FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/assets"}
+FRAMEWORK_ROUTES = {
+    *("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/assets"),
+    "/dashboard/assets",
+}
 """Served by FastAPI itself (documentation) or static files: public, hold no data."""
 OPERATIONAL = {"/healthz", "/readyz", "/metrics", *DOCS_PATHS}
 """Public routes for operators and the API reference, exempt from per-address rate limits."""
@@ -301,6 +304,12 @@ async def test_matrix(app, client, world):
             where = f"{caller.name}: {method} {path} → {r.status_code} {r.text[:200]}"
             if rule == "public":
                 assert r.status_code not in (401, 403), where
+            elif rule == DASHBOARD_SESSION:
+                # Dashboard pages open with a sign-in session only, never with an API key:
+                # every caller here has none and is sent to the sign-in form
+                # (tests/dashboard/test_authz.py covers sessions and other projects' ids).
+                assert r.status_code == 303, where
+                assert r.headers["location"] == "/dashboard/sign-in", where
             elif caller.kind == "none-403" and rule == PUBLIC_SUBMIT:
                 assert r.status_code == 403, where
             elif may_call(caller, rule):
@@ -316,7 +325,7 @@ async def test_matrix(app, client, world):
 
         # Another project's ids answer 404, exactly as unknown ones.
         foreign_names = [n for n in ids_needed if n != "project_id" and n != "token"]
-        if not foreign_names or rule == "public":
+        if not foreign_names or rule in ("public", DASHBOARD_SESSION):
             continue
         other = await world.samples(world.other_admin, ids_needed, world.other)
         mixed = {**own, **{n: other[n] for n in foreign_names}}

@@ -1,6 +1,7 @@
-"""Failed sign-ins count in the failed-authentication limit of the rate limiter (per
-client address, as 401s to API keys do): an address that tries key after key is stopped
-there, whether it tries them on the API or on the sign-in form."""
+"""Failed sign-ins count in the failed-authentication bucket of the rate limiter, the one
+that 401s to API keys fill (app/ratelimit/middleware.py): per client address, at the
+public limit. Once it is spent, a key that fails to sign in is answered 429 instead; a
+valid key from the same address still signs in."""
 
 from starlette.requests import Request
 
@@ -9,25 +10,17 @@ from app.ratelimit.middleware import client_address
 from app.ratelimit.policy import Policy
 
 
-def _policy() -> Policy:
+def failures() -> Policy:
+    """The middleware's `auth` policy: the public limit, counted in a bucket of its own."""
     public = Policy.parse("public", get_settings().rate_limit_public)
     return Policy("auth", public.limit, public.window)
 
 
-def _who(request: Request) -> str:
-    return "addr:" + client_address(request.scope)
-
-
-def sign_ins_refused(request: Request) -> int | None:
-    """Seconds to wait when this address has used up its failures, else None."""
+async def failed_sign_in(request: Request) -> int | None:
+    """Counts a failed sign-in; the seconds to wait when this address has failed too
+    often, else None."""
     limiter = getattr(request.app.state, "rate_limiter", None)
-    if limiter is None:
+    if limiter is None:  # SENTIO_RATE_LIMIT_BACKEND=off
         return None
-    refused = limiter.exhausted(_policy(), _who(request))
-    return refused.reset_in if refused else None
-
-
-async def count_failed_sign_in(request: Request) -> None:
-    limiter = getattr(request.app.state, "rate_limiter", None)
-    if limiter is not None:
-        await limiter.hit(_policy(), _who(request))
+    decision = await limiter.hit(failures(), "addr:" + client_address(request.scope))
+    return None if decision.allowed else decision.reset_in

@@ -127,17 +127,17 @@ async def sign_in(
     tz: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     if not sessions.same_token(request.cookies.get(SIGN_IN_COOKIE), csrf):
-        return _sign_in_page(request, f, error=f("form_expired"), status=403)
-    wait = limits.sign_ins_refused(request)
-    if wait is not None:
-        return _sign_in_page(request, f, error=f("too_many", seconds=wait), status=429)
+        return _sign_in_page(request, f, error=f("form_expired"), status=400)
     try:
         session_id, viewer = await sessions.sign_in(session, key)
     except sessions.SignInRefused as refused:
-        await limits.count_failed_sign_in(request)
+        wait = await limits.failed_sign_in(request)
+        if wait is not None:
+            return _sign_in_page(request, f, error=f("too_many", seconds=wait), status=429)
         unknown = refused.reason == "unknown"
         message = f("unknown_key") if unknown else f("wrong_kind")
-        return _sign_in_page(request, f, error=message, status=401 if unknown else 403)
+        # A form answer, not an API one: the form again, with what was wrong (422).
+        return _sign_in_page(request, f, error=message, status=422)
     target = PATH + ("?" + urlencode({"tz": tz.strip()}) if tz.strip() else "")
     response = RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
     response.set_cookie(

@@ -21,8 +21,9 @@ from app.problems import problem_response
 from app.ratelimit.limiter import Decision, Limiter
 from app.ratelimit.policy import Policy, address_bucket
 
-PUBLIC_PREFIXES = ("/v1/public/", "/v1/browser/", "/s/", "/u/")
-"""Paths anyone may call: the public endpoints and the hosted link pages."""
+PUBLIC_PREFIXES = ("/v1/public/", "/v1/browser/", "/s/", "/u/", "/dashboard/sign-in")
+"""Paths anyone may call: the public endpoints, the hosted link pages and the dashboard's
+sign-in form (whose failed sign-ins also fill the failed-authentication bucket)."""
 
 
 def client_address(scope: Scope) -> str:
