@@ -322,6 +322,19 @@ def time_slot(column: ColumnElement[Any], dialect: str) -> ColumnElement[int]:
     return cast(func.floor(func.extract("epoch", column) / SLOT_SECONDS), BigInteger)
 
 
+def plus_days(column: ColumnElement[Any], days: int, dialect: str) -> ColumnElement[Any]:
+    """A time column moved by a whole number of days (24 hours each, exactly, to the
+    microsecond), comparable with other time columns on both databases.
+
+    SQLite keeps times as 'YYYY-MM-DD HH:MM:SS.ffffff' text: the date and clock are moved
+    by strftime and the microseconds carried over, so the result sorts like the column."""
+    days = int(days)  # inlined in the SQL
+    if dialect == "sqlite":
+        moved = func.strftime("%Y-%m-%d %H:%M:%S", column, literal_column(f"'{days:+d} days'"))
+        return moved.op("||")(func.substr(column, 20))
+    return column + literal_column(f"interval '{days * 86400} seconds'")
+
+
 def json_text(column: ColumnElement[Any], key: str, dialect: str) -> ColumnElement[str]:
     """The value under `key` of a flat JSON object, as text, the same on both databases.
 

@@ -22,6 +22,7 @@ from app.middleware import RequestGuard
 from app.observability import logs
 from app.observability.middleware import ObservabilityMiddleware
 from app.observability.router import router as metrics_router
+from app.journeys.router import router as journeys_router
 from app.outcomes.router import router as outcomes_router
 from app.pages import fastpath as presence_fast
 from app.pages.router import assets
@@ -102,6 +103,7 @@ def create_app() -> FastAPI:
             {"name": "public", "description": "Answer an invitation from a browser (no key)."},
             {"name": "webhooks", "description": "Signed event deliveries to your systems."},
             {"name": "outcomes", "description": "What happened to customers: churn, purchases."},
+            {"name": "customers", "description": "Churn, touchpoint drivers, journeys."},
             {"name": "themes", "description": "Comment themes: tags, impact, suggestions."},
             {"name": "projects and keys", "description": "Tenants and their API keys."},
             {"name": "health", "description": "Liveness and readiness probes."},
@@ -122,6 +124,7 @@ def create_app() -> FastAPI:
     app.include_router(export_router)
     app.include_router(themes_router)
     app.include_router(outcomes_router)
+    app.include_router(journeys_router)
     app.include_router(dashboard_router)
     app.mount("/dashboard/assets", dashboard_assets, name="dashboard-assets")
     app.mount("/assets", assets, name="assets")

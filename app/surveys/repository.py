@@ -43,6 +43,11 @@ async def get_many(
     return list(await session.scalars(query))
 
 
+async def all_of_project(session: AsyncSession, project_id: uuid.UUID) -> list[Survey]:
+    query = select(Survey).where(Survey.project_id == project_id).order_by(Survey.id)
+    return list(await session.scalars(query))
+
+
 async def list_page(
     session: AsyncSession,
     project_id: uuid.UUID,

@@ -63,6 +63,23 @@ async def get(session: AsyncSession, project_id: uuid.UUID, survey_id: uuid.UUID
     return survey
 
 
+async def get_many(
+    session: AsyncSession, project_id: uuid.UUID, survey_ids: list[uuid.UUID]
+) -> list[Survey]:
+    """These surveys of the project, in the order asked; SurveyNotFound for the first that
+    is not one of the project's."""
+    found = {s.id: s for s in await repository.get_many(session, project_id, survey_ids)}
+    for survey_id in survey_ids:
+        if survey_id not in found:
+            raise SurveyNotFound(survey_id)
+    return [found[survey_id] for survey_id in dict.fromkeys(survey_ids)]
+
+
+async def all_of_project(session: AsyncSession, project_id: uuid.UUID) -> list[Survey]:
+    """Every survey of the project, archived ones included (their answers still count)."""
+    return await repository.all_of_project(session, project_id)
+
+
 async def list_page(
     session: AsyncSession,
     project_id: uuid.UUID,
