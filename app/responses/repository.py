@@ -7,6 +7,7 @@ from sqlalchemy import Select, insert, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Response, Survey
+from app.themes.repository import mentioning
 
 ERASED = {
     "score": None,
@@ -36,6 +37,7 @@ class ResponseFilter:
     score_min: int | None = None
     score_max: int | None = None
     with_comment: bool = False
+    themes: list[str] | None = None  # theme ids or names: mentions any of them
 
 
 async def add(session: AsyncSession, response: Response) -> None:
@@ -119,6 +121,8 @@ def filtered(query: Select, filters: ResponseFilter) -> Select:
         query = query.where(Response.score <= filters.score_max)
     if filters.with_comment:
         query = query.where(Response.comment.is_not(None), Response.comment != "")
+    if filters.themes:
+        query = query.where(Response.id.in_(mentioning(filters.themes)))
     return query
 
 

@@ -21,6 +21,7 @@ from app.responses.schemas import (
     ResponseUpdate,
 )
 from app.responses.service import NOT_ACCEPTING
+from app.themes.schemas import ThemeValue
 from app.timeparams import parse_time
 from app.validation import CustomerId, Label, Limit
 
@@ -76,6 +77,10 @@ async def list_responses(
     include_deleted: Annotated[
         bool, Query(description="Include tombstones of deleted and erased responses.")
     ] = False,
+    theme: Annotated[
+        list[ThemeValue] | None,
+        Query(description="Comments that mention this theme (id or name); repeatable: any."),
+    ] = None,
     cursor: str | None = None,
     limit: Limit = 100,
 ):
@@ -89,6 +94,7 @@ async def list_responses(
         submitted_to=parse_time(to, "to"),
         updated_since=parse_time(updated_since, "updated_since"),
         include_deleted=include_deleted,
+        themes=theme,
     )
     return await service.list_page(session, caller.project_id, filters, cursor=cursor, limit=limit)
 

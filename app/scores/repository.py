@@ -29,10 +29,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select, Subquery
 
 from app.db import expect_small_reads, json_text, time_slot
-from app.models import Response, ScoreRollup
+from app.models import Response, ResponseTheme, ScoreRollup, Theme
 from app.models.base import UTCDateTime
 from app.models.rollup import DAY, NO_VALUE, WEEK
 from app.scores.plan import Plan, day_number, day_start, make_plan
+from app.themes.repository import has_comment, mentioning
 
 responses = Response.__table__.c
 rollups = ScoreRollup.__table__.c
@@ -42,6 +43,7 @@ COLUMNS = {
     "channel": responses.channel,
     "locale": responses.locale,
     "survey": responses.survey_id,
+    "theme": Theme.__table__.c.name,
 }
 ROLLUP_COLUMNS = {
     "segment": rollups.segment,
@@ -94,7 +96,10 @@ def _raw_filter(q: CountQuery, dialect: str) -> list[ColumnElement[bool]]:
         responses.deleted_at.is_(None),
     ]
     for name, values in q.equals.items():
-        where.append(_dimension(name, dialect).in_(values))
+        if name == "theme":  # theme ids or names: comments that mention any of them
+            where.append(responses.id.in_(mentioning(values, q.project_id)))
+        else:
+            where.append(_dimension(name, dialect).in_(values))
     return where
 
 
@@ -116,6 +121,14 @@ async def _by_slot(
     keys = [*dims, *([slot] if slot is not None else [])]
     histogram = _histogram(q, responses.score, 1)
     query = select(*keys, *histogram).where(*_raw_filter(q, dialect))
+    if "theme" in q.dimensions:
+        # Each comment once per theme it mentions, once with no theme if it mentions none.
+        tags, themes = ResponseTheme.__table__, Theme.__table__
+        query = query.select_from(
+            Response.__table__.outerjoin(tags, tags.c.response_id == responses.id).outerjoin(
+                themes, themes.c.id == tags.c.theme_id
+            )
+        ).where(*has_comment())
     bounds = []
     for start, end in ranges:
         bound = []

@@ -12,6 +12,7 @@ from app.errors import InvalidInput
 from app.responses.schemas import Channel
 from app.scores import csv, service
 from app.scores.schemas import ScoreReport
+from app.themes.schemas import ThemeValue
 from app.validation import Label, Locale
 
 router = APIRouter(tags=["scores"])
@@ -58,8 +59,9 @@ async def get_scores(
     group_by: Annotated[
         list[str] | None,
         Query(
-            description="segment, touchpoint, channel, locale, survey or attributes.<key>; "
-            "repeat the parameter or separate with commas."
+            description="segment, touchpoint, channel, locale, survey, theme or "
+            "attributes.<key>; repeat the parameter or separate with commas. theme: a row per "
+            "theme (an answer mentioning two counts in both) and one for comments with none."
         ),
     ] = None,
     interval: Interval = "none",
@@ -76,6 +78,10 @@ async def get_scores(
     attribute: Annotated[
         list[str] | None, Query(description="Attribute filter `key:value`; repeatable.")
     ] = None,
+    theme: Annotated[
+        list[ThemeValue] | None,
+        Query(description="Comments that mention this theme (id or name); repeatable: any."),
+    ] = None,
     min_n: Annotated[int, Query(ge=1, le=1_000_000)] = 30,
     format: Literal["json", "csv"] | None = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -87,6 +93,7 @@ async def get_scores(
             ("touchpoint", touchpoint),
             ("channel", channel),
             ("locale", locale),
+            ("theme", theme),
         )
         if values
     }

@@ -17,7 +17,10 @@ from app.surveys import repository as surveys
 from app.surveys.service import SurveyNotFound
 from app.timeparams import check_range, parse_time, parse_zone
 
-DIMENSIONS = ("segment", "touchpoint", "channel", "locale", "survey")
+DIMENSIONS = ("segment", "touchpoint", "channel", "locale", "survey", "theme")
+"""`theme`: one row per theme its comments mention (an answer mentioning two themes counts in
+both) and a row (theme null) for comments that mention none; answers without a comment are
+in no row."""
 ATTRIBUTE = re.compile(r"^attributes\.[A-Za-z_][A-Za-z0-9_]{0,63}$")
 MAX_ROWS = 50_000
 

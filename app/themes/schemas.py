@@ -52,3 +52,7 @@ class ThemeOut(BaseModel):
 
 class ThemeList(BaseModel):
     data: list[ThemeOut]
+
+
+ThemeValue = Annotated[str, StringConstraints(min_length=1, max_length=200), Storable]
+"""A theme, by id or by name, in a `theme=` filter (repeat it: mentions any of them)."""
