@@ -30,6 +30,7 @@ from app.auth.service import create_key
 from app.db import sessionmaker, utcnow
 from app.docs.router import PATHS as DOCS_PATHS
 from app.models import ApiKey
+from app.pages.router import STATIC_PATHS
 from app.ratelimit.middleware import classify
 from app.ratelimit.policy import Policy
 
@@ -39,8 +40,9 @@ FRAMEWORK_ROUTES = {
     "/dashboard/assets",
 }
 """Served by FastAPI itself (documentation) or static files: public, hold no data."""
-OPERATIONAL = {"/healthz", "/readyz", "/metrics", *DOCS_PATHS}
-"""Public routes for operators and the API reference, exempt from per-address rate limits."""
+OPERATIONAL = {"/healthz", "/readyz", "/metrics", *DOCS_PATHS, *STATIC_PATHS}
+"""Public routes for operators, the API reference and fixed files such as /favicon.ico,
+exempt from per-address rate limits."""
 
 BODIES: dict[str, Any] = {
     "createResponse": {"score": 5},
@@ -82,7 +84,7 @@ def may_call(caller: Caller, rule: str) -> bool:
     if caller.kind in ("instance", "publishable"):
         return False
     if caller.kind == "read":
-        return rule in ("scores:read", "responses:read")
+        return rule in ("scores:read", "responses:read", "outcomes:read", "customers:read")
     resource, _, action = rule.partition(":")
     return any(
         s in ("admin", rule) or (action == "read" and s == f"{resource}:write")
@@ -209,8 +211,17 @@ class World:
                 made["webhook_id"] = r.json()["id"]
             return made["webhook_id"]
 
-        if name == "survey_id":
+        if name in ("survey_id", "relationship_survey_id", "transactional_survey_id"):
             return await survey()
+        if name == "outcome_id":
+            outcome = {
+                "customer_id": "matrix",
+                "type": "renewed",
+                "occurred_at": "2025-01-01T00:00:00Z",
+            }
+            r = await admin.post("/v1/outcomes", json=outcome)
+            assert r.status_code == 201, r.text
+            return r.json()["id"]
         if name == "response_id":
             return (await admin.answer(await survey(), 7))["id"]
         if name == "webhook_id":
