@@ -65,7 +65,9 @@ async def test_bad_phrases_are_refused_and_nothing_is_stored(api):
 async def test_only_punctuation_points_at_the_phrase(api):
     r = await api.post("/v1/themes", json={"name": "x", "phrases": ["late", "...", "ok"]})
     body = assert_problem(r, 422)
-    assert body["errors"] == [{"pointer": "#/phrases/1", "detail": "must contain a letter or a digit"}]
+    assert body["errors"] == [
+        {"pointer": "#/phrases/1", "detail": "must contain a letter or a digit"}
+    ]
 
 
 async def test_names_are_unique_per_project(api):
