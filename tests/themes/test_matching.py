@@ -8,6 +8,7 @@ from app.themes.matching import Matcher, mentions, normalise
 from tests.themes.helpers import theme
 
 # (comment, phrase, mentions?)
+# ruff: noqa: RUF001 - look-alike characters are the point of these cases
 CASES = [
     ("Lieferung VERSPÄTET!", "lieferung verspätet", True),
     ("lieferung verspatet", "Lieferung verspätet", True),  # accents removed on both sides
