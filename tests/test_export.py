@@ -25,7 +25,7 @@ from bench import export as bench_export
 
 HEADER = (
     "id,survey_id,submitted_at,updated_at,score,comment,customer_id,segment,touchpoint,"
-    "channel,locale,attributes\r\n"
+    "channel,locale,attributes,created_at,deleted_at,kind,scale_min,scale_max\r\n"
 )
 postgresql_only = pytest.mark.skipif(is_sqlite(DATABASE_URL), reason="PostgreSQL only")
 
@@ -63,15 +63,16 @@ async def test_cells_are_exact_text_on_every_database(api: Api):
         '"{""b"": true, ""n"": -3, ""aa"": ""x\\ny"", ""nz"": 0.0, ""big"": 100000000000000000000, '
         '""tiny"": 0.00000015, ""zeta"": 1.5}"'
     )
+    survey_cells = '"nps",0,10\r\n'
     assert r.text == (
         HEADER
         + f"{a['id']},{sid},2025-03-01T11:00:00+00:00,{utc(a['updated_at'])},9,"
-        + '"says ""hi"", then\r\nleaves",\'=cmd|\' /C calc\'!A0,\'-seg,checkout,web,de,'
-        + f"{attributes}\r\n"
-        + f"{b['id']},{sid},2025-03-02T00:00:00.000250+00:00,{utc(b['updated_at'])},0,,,,,api,,"
-        + "\r\n"
-        + f"{c['id']},{sid},2025-03-03T00:00:00+00:00,{utc(c['updated_at'])},5,'@SUM(A1),,,,api,,"
-        + "\r\n"
+        + '"says ""hi"", then\r\nleaves","\'=cmd|\' /C calc\'!A0","\'-seg","checkout","web","de",'
+        + f"{attributes},{utc(a['created_at'])},,{survey_cells}"
+        + f"{b['id']},{sid},2025-03-02T00:00:00.000250+00:00,{utc(b['updated_at'])},0,,,,,"
+        + f'"api",,,{utc(b["created_at"])},,{survey_cells}'
+        + f"{c['id']},{sid},2025-03-03T00:00:00+00:00,{utc(c['updated_at'])},5,\"'@SUM(A1)\","
+        + f',,,"api",,,{utc(c["created_at"])},,{survey_cells}'
     )
 
 
@@ -158,6 +159,7 @@ async def test_postgresql_copy_writes_what_the_python_formatting_writes(monkeypa
     awkward = [
         "", " ", "plain", "=1+2", "+x", "-1", "@a", "\tt", "\rr", "a,b", 'q"q', "l\nl",
         "crlf\r\n", "\\.", "ünï©ødé ✓", "'already", "NULL", '"', ",",
+        "a;=1+1", "x\t-y", "\n=z", ";\n;\t@", '"=1', ';"=1', "\n", "\t\t=",
     ]  # fmt: skip
     times = [
         datetime(2025, 1, 1, tzinfo=UTC),

@@ -89,7 +89,7 @@ async def test_hsts_only_over_tls():
         assert "strict-transport-security" not in (await client.get("/healthz")).headers
 
 
-@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n"])
 def test_text_cells_that_start_a_formula_are_neutralised(start):
     value = f'{start}HYPERLINK("https://evil.example","x")'
     assert text_cell(value) == "'" + value

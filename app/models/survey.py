@@ -2,8 +2,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import ForeignKey, Integer, String, Text, Uuid, case
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.db import utcnow
 from app.models.base import Base, JSONType, UTCDateTime, uuid7
@@ -26,6 +28,11 @@ class Survey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    @property
+    @hybrid_property
     def scale_min(self) -> int:
         return 0 if self.kind == "nps" else 1
+
+    @scale_min.inplace.expression
+    @classmethod
+    def _scale_min_expression(cls) -> ColumnElement[int]:
+        return case((cls.kind == "nps", 0), else_=1)

@@ -1,7 +1,9 @@
 """Responses as CSV for BI tools and spreadsheets (`responses:read`, so a read-only BI key
-can export). Text cells are neutralised against formula injection (`app.csvutil`);
-numbers stay numbers. Large exports continue with the `Sentio-Next-Cursor` header, which
-is the same cursor `GET /v1/responses` takes.
+can export), each with its survey's kind and scale. Text cells are quoted and neutralised
+against formula injection (`app.csvutil`); numbers stay numbers. Large exports continue
+with the `Sentio-Next-Cursor` header, which is the same cursor `GET /v1/responses` takes.
+With `include_deleted=true` tombstones come too (ids and times, `deleted_at` set), so that
+an incremental reader learns which rows to drop.
 
 The body is streamed, so memory stays flat whatever `limit` is. The next cursor is a
 header, sent before the body: one index read finds the page's last row first, and the
@@ -13,8 +15,6 @@ tests compare them.
 
 import asyncio
 import contextlib
-import csv
-import io
 import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -24,14 +24,21 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import Select, Text, case, cast, func, literal_column, select, tuple_
+from sqlalchemy import Select, Text, case, cast, func, literal, literal_column, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.responses import StreamingResponse
 
 from app.auth.dependencies import ReadSessionDep, require
 from app.auth.service import Principal
-from app.csvutil import FORMULA_START, number_cell, text_cell
-from app.models import Response
+from app.csvutil import (
+    BREAKS_PATTERN,
+    FORMULA_START,
+    PIECE_START_PATTERN,
+    number_cell,
+    row_text,
+    text_cell,
+)
+from app.models import Response, Survey
 from app.pagination import decode_cursor, encode_cursor
 from app.responses.repository import ResponseFilter, filtered
 from app.timeparams import check_range, parse_time
@@ -51,8 +58,14 @@ COLUMNS = [
     "channel",
     "locale",
     "attributes",
+    "created_at",
+    "deleted_at",
+    "kind",
+    "scale_min",
+    "scale_max",
 ]
 TEXTS = ("comment", "customer_id", "segment", "touchpoint", "channel", "locale")
+QUOTED = (*TEXTS, "attributes", "kind")
 CHUNK = 5000  # rows per read and per piece of the body, outside PostgreSQL
 # COPY hands over about 10 kB at a time; pieces of the body this large cost the
 # middleware, the server and the client far less.
@@ -75,6 +88,13 @@ async def export_responses(
     ] = None,
     to: Annotated[str | None, Query(description="Submitted before (ISO 8601).")] = None,
     updated_since: Annotated[str | None, Query(description="Changed at or after.")] = None,
+    include_deleted: Annotated[
+        bool,
+        Query(
+            description="Include tombstones of deleted and erased responses (ids and times "
+            "only, `deleted_at` set), as `GET /v1/responses` does."
+        ),
+    ] = False,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
 ):
@@ -84,6 +104,7 @@ async def export_responses(
         submitted_from=parse_time(from_, "from"),
         submitted_to=parse_time(to, "to"),
         updated_since=parse_time(updated_since, "updated_since"),
+        include_deleted=include_deleted,
     )
     next_cursor, body = await export_page(session, caller.project_id, filters, cursor, limit)
     headers = {"Content-Disposition": 'attachment; filename="responses.csv"'}
@@ -121,10 +142,12 @@ def _rows(
     after: tuple[Any, uuid.UUID] | None,
     upto: tuple[datetime, uuid.UUID] | None = None,
 ) -> Select:
-    """Live rows of the project that pass the filters, after one key and up to another, in
-    order of last change (the order of `GET /v1/responses`)."""
+    """Rows of the project that pass the filters (tombstones too with `include_deleted`),
+    after one key and up to another, in order of last change (that of `GET /v1/responses`)."""
     key = tuple_(Response.updated_at, Response.id)
-    query = query.where(Response.project_id == project_id, Response.deleted_at.is_(None))
+    query = query.where(Response.project_id == project_id)
+    if not filters.include_deleted:
+        query = query.where(Response.deleted_at.is_(None))
     query = filtered(query, filters)
     if after is not None:
         query = query.where(key > tuple(after))  # a plain tuple: binds typed as the columns
@@ -140,18 +163,37 @@ def _header() -> bytes:
 # --- anywhere: rows formatted in Python ----------------------------------------------
 
 
-def _cells(row: Sequence[Any]) -> list[str]:
-    rid, survey_id, submitted_at, updated_at, score, *texts, attributes = row
+def _with_survey(columns: list[Any]) -> Select:
+    return select(*columns).join(Survey, Survey.id == Response.survey_id)
+
+
+SURVEY_COLUMNS = {
+    "kind": Survey.kind,
+    "scale_min": Survey.scale_min.label("scale_min"),
+    "scale_max": Survey.scale_max,
+}
+
+
+def _cells(row: Sequence[Any]) -> str:
+    rid, survey_id, submitted_at, updated_at, score, *texts, attributes = row[:12]
+    created_at, deleted_at, kind, scale_min, scale_max = row[12:]
     attributes = _json(attributes) if attributes else None
-    return [
-        str(rid),
-        str(survey_id),
-        submitted_at.isoformat(),
-        updated_at.isoformat(),
-        number_cell(score),
-        *map(text_cell, texts),
-        text_cell(attributes),
-    ]
+    return row_text(
+        [
+            str(rid),
+            str(survey_id),
+            submitted_at.isoformat(),
+            updated_at.isoformat(),
+            number_cell(score),
+            *map(text_cell, texts),
+            text_cell(attributes),
+            created_at.isoformat(),
+            deleted_at.isoformat() if deleted_at else "",
+            text_cell(kind),
+            number_cell(scale_min),
+            number_cell(scale_max),
+        ]
+    )
 
 
 def _json(attributes: Any) -> str:
@@ -179,17 +221,15 @@ async def _chunks(
 ) -> AsyncIterator[bytes]:
     """CHUNK rows per read, each read a short transaction of its own (on SQLite a reader
     holds the write lock, so it must not hold it while a client downloads)."""
-    columns = [getattr(Response, name) for name in COLUMNS]
+    columns = [SURVEY_COLUMNS[n] if n in SURVEY_COLUMNS else getattr(Response, n) for n in COLUMNS]
     yield _header()
     while True:
-        query = _rows(select(*columns), project_id, filters, after, upto).limit(CHUNK)
+        query = _rows(_with_survey(columns), project_id, filters, after, upto).limit(CHUNK)
         async with engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         if not rows:
             return
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerows(map(_cells, rows))
-        yield buffer.getvalue().encode()
+        yield "".join(map(_cells, rows)).encode()
         after = (rows[-1].updated_at, rows[-1].id)
 
 
@@ -200,9 +240,16 @@ FORMULA_CODES = [ord(c) for c in FORMULA_START]
 ISO = literal_column("""'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'""")
 
 
-def _text(column: Any) -> Any:
-    # '' becomes NULL: COPY would quote it, the csv module writes nothing.
-    return case((func.ascii(column).in_(FORMULA_CODES), "'" + column), (column != "", column))
+def _text(column: Any, name: str) -> Any:
+    """`text_cell` in SQL, as the output column `name` (COPY quotes those: FORCE_QUOTE).
+    '' becomes NULL: COPY would quote it, `text_cell` writes nothing."""
+    pieces = func.regexp_replace(column, literal(PIECE_START_PATTERN), literal("\\1'"), "g")
+    first = func.ascii(column).in_(FORMULA_CODES)
+    return case(
+        (column.op("~")(literal(BREAKS_PATTERN)), case((first, "'" + pieces), else_=pieces)),
+        (first, "'" + column),
+        (column != "", column),
+    ).label(name)
 
 
 def _time(column: Any) -> Any:
@@ -221,8 +268,13 @@ def _cells_sql() -> list[Any]:
         _time(Response.submitted_at),
         _time(Response.updated_at),
         Response.score,
-        *(_text(getattr(Response, name)) for name in TEXTS),
-        _text(cast(attributes, Text)),
+        *(_text(getattr(Response, name), name) for name in TEXTS),
+        _text(cast(attributes, Text), "attributes"),
+        _time(Response.created_at),
+        _time(Response.deleted_at),
+        _text(Survey.kind, "kind"),
+        SURVEY_COLUMNS["scale_min"],
+        Survey.scale_max,
     ]
 
 
@@ -244,7 +296,7 @@ async def _copy(
     after: tuple[Any, uuid.UUID] | None,
     upto: tuple[datetime, uuid.UUID] | None,
 ) -> AsyncIterator[bytes]:
-    query = _rows(select(*_cells_sql()), project_id, filters, after, upto)
+    query = _rows(_with_survey(_cells_sql()), project_id, filters, after, upto)
     yield _header()
     queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(maxsize=4)
     conn = await engine.connect()
@@ -270,7 +322,7 @@ async def _copy(
                     await driver.execute("SET LOCAL jit = off")  # compiling costs more
                     await driver.copy_from_query(
                         str(compiled), *args, output=output, format="csv",
-                        timeout=COPY_TIMEOUT,
+                        force_quote=QUOTED, timeout=COPY_TIMEOUT,
                     )  # fmt: skip
                 if batch:
                     await queue.put(b"".join(batch))

@@ -3,7 +3,8 @@
 Webhook events name the customer they are about (`webhook_events.customer_id`), and stored
 Idempotency-Key replies list the customers they show (`idempotency_customers`), so that an
 erasure scrubs them with an index look-up instead of reading every stored body. Rows
-stored before this revision are indexed from their JSON here.
+stored before this revision are indexed from their JSON here, and the tombstones made
+before it lose their channel (a tombstone keeps ids and times only).
 
 Revision ID: 0007
 Revises: 0006
@@ -88,6 +89,10 @@ def upgrade() -> None:
         unique=False,
     )
     op.execute(_REPLY_CUSTOMERS[dialect])
+    # Tombstones keep ids and times only; older ones still had their channel.
+    op.execute(
+        "UPDATE responses SET channel = NULL WHERE deleted_at IS NOT NULL AND channel IS NOT NULL"
+    )
 
 
 def downgrade() -> None:
