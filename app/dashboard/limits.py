@@ -5,15 +5,7 @@ valid key from the same address still signs in."""
 
 from starlette.requests import Request
 
-from app.config import get_settings
 from app.ratelimit.middleware import client_address
-from app.ratelimit.policy import Policy
-
-
-def failures() -> Policy:
-    """The middleware's `auth` policy: the public limit, counted in a bucket of its own."""
-    public = Policy.parse("public", get_settings().rate_limit_public)
-    return Policy("auth", public.limit, public.window)
 
 
 async def failed_sign_in(request: Request) -> int | None:
@@ -22,5 +14,6 @@ async def failed_sign_in(request: Request) -> int | None:
     limiter = getattr(request.app.state, "rate_limiter", None)
     if limiter is None:  # SENTIO_RATE_LIMIT_BACKEND=off
         return None
-    decision = await limiter.hit(failures(), "addr:" + client_address(request.scope))
+    policy = request.app.state.failed_auth_policy
+    decision = await limiter.hit(policy, "addr:" + client_address(request.scope))
     return None if decision.allowed else decision.reset_in

@@ -131,6 +131,7 @@ async def sign_in(
     try:
         session_id, viewer = await sessions.sign_in(session, key)
     except sessions.SignInRefused as refused:
+        await session.rollback()  # nothing to keep; and SQLite's write lock is released
         wait = await limits.failed_sign_in(request)
         if wait is not None:
             return _sign_in_page(request, f, error=f("too_many", seconds=wait), status=429)

@@ -54,13 +54,18 @@ def _bearer(scope: Scope) -> bytes | None:
     return None
 
 
+def failures_policy(public: Policy) -> Policy:
+    """Failed authentications per client address: the public limit, in a bucket of its own."""
+    return Policy("auth", public.limit, public.window)
+
+
 class RateLimit:
     def __init__(self, app: ASGIApp, limiter: Limiter, api: Policy, public: Policy) -> None:
         self.app = app
         self.limiter = limiter
         self.api = api
         self.public = public
-        self.failures = Policy("auth", public.limit, public.window)
+        self.failures = failures_policy(public)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = (

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from app.config import Settings
 from app.ratelimit.limiter import Limiter
-from app.ratelimit.middleware import RateLimit
+from app.ratelimit.middleware import RateLimit, failures_policy
 from app.ratelimit.policy import Policy
 from app.ratelimit.stores import DatabaseStore, RedisStore, Store
 from app.security.cors import BrowserCORS
@@ -24,12 +24,15 @@ def install(app: FastAPI, settings: Settings) -> None:
             else DatabaseStore()
         )
         limiter = Limiter(store)
+        public = Policy.parse("public", settings.rate_limit_public)
         app.state.rate_limiter = limiter
+        # Sign-in forms count their failures in the middleware's own bucket.
+        app.state.failed_auth_policy = failures_policy(public)
         app.add_middleware(
             RateLimit,
             limiter=limiter,
             api=Policy.parse("api", settings.rate_limit_api),
-            public=Policy.parse("public", settings.rate_limit_public),
+            public=public,
         )
     app.add_middleware(BrowserCORS)
     app.add_middleware(SecurityHeaders, hsts_max_age=settings.hsts_max_age_seconds)
