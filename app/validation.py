@@ -1,6 +1,7 @@
 """Input types shared by every domain: text that both databases can store, labels, locales."""
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from types import UnionType
@@ -13,6 +14,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     StringConstraints,
 )
 
@@ -31,7 +34,39 @@ def _storable(value: str) -> str:
     return value
 
 
-Storable = AfterValidator(_storable)
+STORABLE_PATTERN = r"^[^\x00]*$"
+"""What `_storable` accepts, for the API document: no NUL (a lone surrogate, also refused,
+cannot be written in a JSON Schema pattern)."""
+
+
+class _Storable:
+    """`_storable` as a validator, and its rule in the JSON schema (as a pattern)."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return AfterValidator(_storable).__get_pydantic_core_schema__(source, handler)
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler) -> Any:
+        json_schema = handler(schema)
+        json_schema.setdefault("pattern", STORABLE_PATTERN)
+        return json_schema
+
+
+Storable = _Storable()
+
+
+def _drop_null(schema: dict[str, Any]) -> None:
+    branches = [b for b in schema.pop("anyOf", []) if b.get("type") != "null"]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    elif branches:
+        schema["anyOf"] = branches
+    if schema.get("default", ...) is None:
+        del schema["default"]
+
+
+NotNull = Field(json_schema_extra=_drop_null)
+"""An optional field that may be left out but not sent as null (`x: Annotated[T | None,
+NotNull] = None`): the API document then says so; the service refuses the null."""
 
 Text = Annotated[str, StringConstraints(max_length=5000), Storable]
 """Free text such as a comment or a question."""
@@ -44,6 +79,34 @@ CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=200), Sto
 Name = Annotated[
     str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True), Storable
 ]
+
+
+def _one_line(value: str) -> str:
+    # A name is pasted into plain-text emails and headers: a line break or another control
+    # character there would let it add lines of its own (a second "link", a fake footer).
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        raise ValueError("must be one line, without control characters or line breaks")
+    return value
+
+
+ONE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]*$"
+"""What `_one_line` and `_storable` accept together, for the API document."""
+
+
+class _OneLine:
+    """`_one_line` as a validator, and its rule in the JSON schema (as a pattern)."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return AfterValidator(_one_line).__get_pydantic_core_schema__(source, handler)
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler) -> Any:
+        json_schema = handler(schema)
+        json_schema["pattern"] = ONE_LINE_PATTERN
+        return json_schema
+
+
+PersonName = Annotated[Name, _OneLine()]
+"""A person's name as an email greets them: one line of text."""
 
 Locale = Annotated[
     str,

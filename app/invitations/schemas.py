@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.responses.schemas import Attributes, Channel, Comment
-from app.validation import STRICT, CustomerId, Label, Locale, Name, Storable
+from app.validation import STRICT, CustomerId, Label, Locale, PersonName, Storable
 
 Status = Literal["created", "throttled", "unsubscribed", "survey_inactive"]
 Email = Annotated[
@@ -21,7 +21,9 @@ class Recipient(BaseModel):
 
     customer_id: CustomerId = Field(description="Your own id for the customer.")
     email: Email | None = None
-    name: Name | None = Field(None, description="Greets the customer in the email block.")
+    name: PersonName | None = Field(
+        None, description="Greets the customer in the email block: one line, no control characters."
+    )
     segment: Label | None = None
     touchpoint: Label | None = Field(None, description="Defaults to the survey's touchpoint.")
     channel: Channel = "email"
