@@ -11,7 +11,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, cast, delete, func, insert, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
@@ -123,6 +135,7 @@ async def churn_counts(session: AsyncSession, q: ChurnQuery) -> list[tuple[Any, 
     churned = _flag(and_(o.c.type == "churned", o.c.occurred_at > u.c.t))
     bought = and_(o.c.type == "purchase", o.c.occurred_at <= u.c.t)
     dims = [u.c[f"d{i}"] for i in range(len(q.units.dimensions))]
+    cents = type_coerce(o.c.value_cents, BigInteger)
     per_customer = (
         select(
             u.c.customer_id,
@@ -130,7 +143,8 @@ async def churn_counts(session: AsyncSession, q: ChurnQuery) -> list[tuple[Any, 
             u.c.score,
             *dims,
             func.max(churned).label("churned"),
-            func.coalesce(func.sum(case((bought, o.c.value_cents), else_=0)), 0).label("value"),
+            # Whole cents, not amounts: the outer sums stay integers (exact).
+            func.coalesce(func.sum(case((bought, cents), else_=0)), 0).label("value"),
         )
         .select_from(joined)
         .group_by(u.c.customer_id, u.c.t, u.c.score, *dims)

@@ -27,7 +27,8 @@ async def outcomes(api, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     stored = []
     for first in range(0, len(items), 1000):
         batch = [
-            {**item, "occurred_at": iso(item["occurred_at"])} for item in items[first : first + 1000]
+            {**item, "occurred_at": iso(item["occurred_at"])}
+            for item in items[first : first + 1000]
         ]
         r = await api.post("/v1/outcomes", json={"outcomes": batch})
         assert r.status_code == 201, r.text
