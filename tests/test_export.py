@@ -25,7 +25,7 @@ from bench import export as bench_export
 
 HEADER = (
     "id,survey_id,submitted_at,updated_at,score,comment,customer_id,segment,touchpoint,"
-    "channel,locale,attributes,created_at,deleted_at,kind,scale_min,scale_max\r\n"
+    "channel,locale,attributes,created_at,deleted_at,kind,scale_min,scale_max,themes\r\n"
 )
 postgresql_only = pytest.mark.skipif(is_sqlite(DATABASE_URL), reason="PostgreSQL only")
 
@@ -63,7 +63,7 @@ async def test_cells_are_exact_text_on_every_database(api: Api):
         '"{""b"": true, ""n"": -3, ""aa"": ""x\\ny"", ""nz"": 0.0, ""big"": 100000000000000000000, '
         '""tiny"": 0.00000015, ""zeta"": 1.5}"'
     )
-    survey_cells = '"nps",0,10\r\n'
+    survey_cells = '"nps",0,10,\r\n'  # no theme
     assert r.text == (
         HEADER
         + f"{a['id']},{sid},2025-03-01T11:00:00+00:00,{utc(a['updated_at'])},9,"

@@ -25,6 +25,7 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import Select, Text, case, cast, func, literal, literal_column, select, tuple_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.responses import StreamingResponse
 
@@ -38,9 +39,10 @@ from app.csvutil import (
     row_text,
     text_cell,
 )
-from app.models import Response, Survey
+from app.models import Response, ResponseTheme, Survey, Theme
 from app.pagination import decode_cursor, encode_cursor
 from app.responses.repository import ResponseFilter, filtered
+from app.themes.schemas import ThemeValue
 from app.timeparams import check_range, parse_time
 
 router = APIRouter(tags=["responses"])
@@ -63,9 +65,11 @@ COLUMNS = [
     "kind",
     "scale_min",
     "scale_max",
+    "themes",
 ]
 TEXTS = ("comment", "customer_id", "segment", "touchpoint", "channel", "locale")
-QUOTED = (*TEXTS, "attributes", "kind")
+QUOTED = (*TEXTS, "attributes", "kind", "themes")
+THEME_SEPARATOR = "; "  # theme names in one cell, in byte order of the names
 CHUNK = 5000  # rows per read and per piece of the body, outside PostgreSQL
 # COPY hands over about 10 kB at a time; pieces of the body this large cost the
 # middleware, the server and the client far less.
@@ -95,11 +99,16 @@ async def export_responses(
             "only, `deleted_at` set), as `GET /v1/responses` does."
         ),
     ] = False,
+    theme: Annotated[
+        list[ThemeValue] | None,
+        Query(description="Comments that mention this theme (id or name); repeatable: any."),
+    ] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
 ):
     """Answers of the key's project as CSV, oldest change first, at most `limit` rows."""
     filters = ResponseFilter(
+        themes=theme,
         survey_ids=survey_id,
         submitted_from=parse_time(from_, "from"),
         submitted_to=parse_time(to, "to"),
@@ -174,7 +183,7 @@ SURVEY_COLUMNS = {
 }
 
 
-def _cells(row: Sequence[Any]) -> str:
+def _cells(row: Sequence[Any], themes: dict[uuid.UUID, list[str]]) -> str:
     rid, survey_id, submitted_at, updated_at, score, *texts, attributes = row[:12]
     created_at, deleted_at, kind, scale_min, scale_max = row[12:]
     attributes = _json(attributes) if attributes else None
@@ -192,6 +201,7 @@ def _cells(row: Sequence[Any]) -> str:
             text_cell(kind),
             number_cell(scale_min),
             number_cell(scale_max),
+            text_cell(THEME_SEPARATOR.join(themes.get(rid, ()))),
         ]
     )
 
@@ -221,7 +231,11 @@ async def _chunks(
 ) -> AsyncIterator[bytes]:
     """CHUNK rows per read, each read a short transaction of its own (on SQLite a reader
     holds the write lock, so it must not hold it while a client downloads)."""
-    columns = [SURVEY_COLUMNS[n] if n in SURVEY_COLUMNS else getattr(Response, n) for n in COLUMNS]
+    columns = [
+        SURVEY_COLUMNS[n] if n in SURVEY_COLUMNS else getattr(Response, n)
+        for n in COLUMNS
+        if n != "themes"  # read per chunk: one query, names in byte order
+    ]
     yield _header()
     while True:
         query = _rows(_with_survey(columns), project_id, filters, after, upto).limit(CHUNK)
@@ -229,8 +243,25 @@ async def _chunks(
             rows = (await conn.execute(query)).all()
         if not rows:
             return
-        yield "".join(map(_cells, rows)).encode()
+        async with engine.connect() as conn:
+            themes = await _theme_names(conn, [row.id for row in rows])
+        yield "".join(_cells(row, themes) for row in rows).encode()
         after = (rows[-1].updated_at, rows[-1].id)
+
+
+async def _theme_names(conn: Any, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """Each response's theme names, in byte order (as COLLATE "C" sorts them)."""
+    query = (
+        select(ResponseTheme.response_id, Theme.name)
+        .join(Theme, Theme.id == ResponseTheme.theme_id)
+        .where(ResponseTheme.response_id.in_(ids))
+    )
+    found: dict[uuid.UUID, list[str]] = {}
+    for response_id, name in (await conn.execute(query)).all():
+        found.setdefault(response_id, []).append(name)
+    for names in found.values():
+        names.sort(key=str.encode)
+    return found
 
 
 # --- PostgreSQL: rows formatted by the database ---------------------------------------
@@ -275,7 +306,20 @@ def _cells_sql() -> list[Any]:
         _text(Survey.kind, "kind"),
         SURVEY_COLUMNS["scale_min"],
         Survey.scale_max,
+        _text(_theme_list(), "themes"),
     ]
+
+
+def _theme_list() -> Any:
+    order = aggregate_order_by(literal(THEME_SEPARATOR), Theme.name.collate("C"))
+    names = func.string_agg(Theme.name, order, type_=Text)
+    return (
+        select(names)
+        .select_from(ResponseTheme)
+        .join(Theme, Theme.id == ResponseTheme.theme_id)
+        .where(ResponseTheme.response_id == Response.id)
+        .scalar_subquery()
+    )
 
 
 def _crlf(chunk: bytes, quoted: bool) -> tuple[bytes, bool]:
