@@ -28,7 +28,7 @@ def churn_csv(report: dict[str, Any]) -> str:
         keys = [text_cell(group["group"][name]) for name in group_by]
         risk = [number_cell(group["relative_risk"]), *_interval(group["relative_risk_ci95"])]
         for row in group["rows"]:
-            lines.append([*keys, row["category"], *_churn_cells(row), *risk])
+            lines.append([*keys, text_cell(row["category"]), *_churn_cells(row), *risk])
     return write_rows(header, lines)
 
 
@@ -76,7 +76,7 @@ def journey_csv(report: dict[str, Any]) -> str:
                 continue
             name = SCORE_FIELDS[score["kind"]]
             change = score["change"] or {}
-            line = [*head, score["kind"], number_cell(score["scale_min"])]
+            line = [*head, text_cell(score["kind"]), number_cell(score["scale_min"])]
             line += [number_cell(score["scale_max"]), number_cell(score["n"])]
             line += [number_cell(score[name]), *_interval(score[f"{name}_ci95"])]
             line += [number_cell(score["previous_n"])]

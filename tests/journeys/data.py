@@ -1,5 +1,7 @@
 """Building customer histories through the API: answers with past times, outcomes."""
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,3 +44,8 @@ def churned(customer: str, when: datetime) -> dict[str, Any]:
 
 def purchase(customer: str, when: datetime, value: str) -> dict[str, Any]:
     return {"customer_id": customer, "type": "purchase", "occurred_at": when, "value": value}
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    """A CSV answer as one dict per line, read as a spreadsheet would."""
+    return list(csv.DictReader(io.StringIO(text)))

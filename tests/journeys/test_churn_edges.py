@@ -2,7 +2,7 @@
 the unit, eligibility at answer time + H exactly, churn strictly after the answer and up
 to the horizon inclusive, value over the 365 days up to the answer inclusive."""
 
-from tests.journeys.data import answer, at, churned, iso, outcomes, purchase
+from tests.journeys.data import answer, at, churned, csv_rows, iso, outcomes, purchase
 
 HORIZON = 90
 
@@ -130,22 +130,26 @@ async def test_groups_carry_their_own_relative_risk(api):
     assert abs(groups[("a", "pro")]["relative_risk"] - 2.0) < 1e-9
     assert groups[("b", "free")]["relative_risk"] is None
     assert [r["churned"] for r in groups[("a", "pro")]["rows"]] == [1, 0, 2]
-    csv = (
-        (
-            await api.get(
-                "/v1/analytics/churn",
-                params={
-                    "survey_id": survey,
-                    "from": iso(at(0)),
-                    "to": iso(at(10)),
-                    "as_of": iso(at(99)),
-                    "group_by": ["segment", "attributes.plan"],
-                    "format": "csv",
-                },
-            )
-        )
-        .text.strip()
-        .split("\r\n")
-    )
-    assert csv[0].startswith("segment,attributes.plan,category,customers,eligible,pending")
-    assert len(csv) == 1 + 2 * 3
+    params = {
+        "survey_id": survey,
+        "from": iso(at(0)),
+        "to": iso(at(10)),
+        "as_of": iso(at(99)),
+        "group_by": ["segment", "attributes.plan"],
+        "format": "csv",
+    }
+    rows = csv_rows((await api.get("/v1/analytics/churn", params=params)).text)
+    assert list(rows[0])[:6] == [
+        "segment",
+        "attributes.plan",
+        "category",
+        "customers",
+        "eligible",
+        "pending",
+    ]
+    assert [(r["segment"], r["category"], r["churned"]) for r in rows[:3]] == [
+        ("a", "promoter", "1"),
+        ("a", "passive", "0"),
+        ("a", "detractor", "2"),
+    ]
+    assert len(rows) == 2 * 3
