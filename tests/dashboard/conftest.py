@@ -3,6 +3,7 @@ in through the sign-in form as a person would be."""
 
 import re
 from collections.abc import AsyncIterator
+from html.parser import HTMLParser
 
 import httpx
 import pytest
@@ -47,3 +48,36 @@ async def reader(api) -> str:
     r = await api.post("/v1/keys", json={"kind": "read"})
     assert r.status_code == 201, r.text
     return r.json()["secret"]
+
+
+class _Rows(HTMLParser):
+    """Rows of one table: each row's own data-* attributes and its cells' by data-field."""
+
+    def __init__(self, table_id: str) -> None:
+        super().__init__()
+        self.table_id = table_id
+        self.inside = False
+        self.rows: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and attrs.get("id") == self.table_id:
+            self.inside = True
+        elif self.inside and tag == "tr" and any(k.startswith("data-") for k in attrs):
+            self.rows.append({"row": attrs, "cells": {}})
+        elif self.inside and tag in ("td", "th") and "data-field" in attrs and self.rows:
+            self.rows[-1]["cells"][attrs["data-field"]] = attrs
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.inside = False
+
+
+def table_rows(html: str, table_id: str) -> list[dict]:
+    parser = _Rows(table_id)
+    parser.feed(html)
+    return parser.rows
+
+
+def number(text: str) -> float | None:
+    return None if text in ("", None) else float(text)
