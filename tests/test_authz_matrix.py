@@ -58,6 +58,8 @@ BODIES: dict[str, Any] = {
     "updateWebhook": {"description": "matrix"},
     "updateSurvey": {"name": "matrix"},
     "eraseCustomer": {"customer_id": "matrix"},
+    "createTheme": {"name": "matrix", "phrases": ["matrix"]},
+    "updateTheme": {"description": "matrix"},
 }
 """Valid bodies where an empty one would be refused before ids are looked up."""
 
@@ -84,7 +86,13 @@ def may_call(caller: Caller, rule: str) -> bool:
     if caller.kind in ("instance", "publishable"):
         return False
     if caller.kind == "read":
-        return rule in ("scores:read", "responses:read", "outcomes:read", "customers:read")
+        return rule in (
+            "scores:read",
+            "responses:read",
+            "outcomes:read",
+            "customers:read",
+            "themes:read",
+        )
     resource, _, action = rule.partition(":")
     return any(
         s in ("admin", rule) or (action == "read" and s == f"{resource}:write")
@@ -246,6 +254,10 @@ class World:
             return r.json()["id"]
         if name == "project_id":
             return str(project)
+        if name == "theme_id":
+            body = {"name": f"t-{uuid.uuid4().hex[:8]}", "phrases": ["x"]}
+            r = await admin.post("/v1/themes", json=body)
+            return r.json()["id"]
         if name == "token":
             return "A" * 32  # no invitation has it: the link pages answer 404
         pytest.fail(f"no sample for parameter {name!r}: teach World._sample about it")
