@@ -18,3 +18,8 @@ class Project(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What respondents see on the link pages (all optional; see app/projects/branding.py)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    website: Mapped[str | None] = mapped_column(String(2000))
+    logo_url: Mapped[str | None] = mapped_column(String(2000))
+    accent_color: Mapped[str | None] = mapped_column(String(7))

@@ -40,6 +40,11 @@ UI: dict[str, dict[str, str]] = {
         "email_intro": "Click a score to answer:",
         "email_unsubscribe": "Don't want these surveys? Unsubscribe",
         "greeting": "Hi {name},",
+        "not_answered_title": "No answer yet",
+        "not_answered": "We do not have an answer from this link yet.",
+        "answer_now": "Answer the survey",
+        "already_in": "We already have your answer: {score} out of {max}.",
+        "logo": "Logo",
     },
     "es": {
         "your_score": "Su puntuación",
@@ -70,6 +75,11 @@ UI: dict[str, dict[str, str]] = {
         "email_intro": "Haga clic en una puntuación para responder:",
         "email_unsubscribe": "¿No quiere recibir estas encuestas? Darse de baja",
         "greeting": "Hola, {name}:",
+        "not_answered_title": "Aún no hay respuesta",
+        "not_answered": "Todavía no tenemos ninguna respuesta desde este enlace.",
+        "answer_now": "Responder a la encuesta",
+        "already_in": "Ya tenemos su respuesta: {score} de {max}.",
+        "logo": "Logotipo",
     },
     "de": {
         "your_score": "Ihre Bewertung",
@@ -101,6 +111,11 @@ UI: dict[str, dict[str, str]] = {
         "email_intro": "Klicken Sie auf eine Bewertung, um zu antworten:",
         "email_unsubscribe": "Keine Umfragen mehr erhalten? Abmelden",
         "greeting": "Hallo {name},",
+        "not_answered_title": "Noch keine Antwort",
+        "not_answered": "Über diesen Link ist noch keine Antwort eingegangen.",
+        "answer_now": "Zur Umfrage",
+        "already_in": "Ihre Antwort liegt uns bereits vor: {score} von {max}.",
+        "logo": "Logo",
     },
     "fr": {
         "your_score": "Votre note",
@@ -132,6 +147,11 @@ UI: dict[str, dict[str, str]] = {
         "email_intro": "Cliquez sur une note pour répondre :",
         "email_unsubscribe": "Vous ne souhaitez plus recevoir ces questionnaires ? Se désabonner",
         "greeting": "Bonjour {name},",
+        "not_answered_title": "Pas encore de réponse",
+        "not_answered": "Nous n'avons pas encore de réponse venant de ce lien.",
+        "answer_now": "Répondre à l'enquête",
+        "already_in": "Nous avons déjà votre réponse : {score} sur {max}.",
+        "logo": "Logo",
     },
 }
 

@@ -9,7 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Header, Request
 from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter, ValidationError
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 
 from app.auth.dependencies import SessionDep, public
 from app.errors import ProblemError
@@ -17,12 +23,17 @@ from app.invitations import answers, autosubmit, service
 from app.invitations.answers import AnswerLocked, LinkExpired, LinkNotFound
 from app.pages.i18n import language, survey_texts, ui
 from app.pages.templating import PAGE_HEADERS, page
+from app.projects import service as projects
+from app.projects.branding import Branding
 from app.responses.schemas import Comment
 
 router = APIRouter(
     include_in_schema=False, dependencies=[public("link pages, opened by invitation token")]
 )
-assets = StaticFiles(directory=Path(__file__).resolve().parent / "static")
+STATIC = Path(__file__).resolve().parent / "static"
+assets = StaticFiles(directory=STATIC)
+STATIC_PATHS = ("/favicon.ico",)
+"""Files at fixed addresses browsers ask for by themselves: public, hold no data."""
 
 _SCORE = re.compile(r"-?\d{1,3}")
 _comment = TypeAdapter(Comment)
@@ -38,7 +49,9 @@ def _date(when: datetime) -> str:
     return when.date().isoformat()
 
 
-def _problem_page(error: ProblemError, locale: str | None = None) -> HTMLResponse:
+def _problem_page(
+    error: ProblemError, locale: str | None = None, brand: Branding | None = None
+) -> HTMLResponse:
     """A friendly page for a link that cannot take an answer; it tells nothing else."""
     t = ui(locale)
     if isinstance(error, LinkNotFound):
@@ -50,8 +63,26 @@ def _problem_page(error: ProblemError, locale: str | None = None) -> HTMLRespons
     else:  # the survey was paused or archived
         key, status = "closed", 410
     return page(
-        "message.html", status, lang=language(locale), title=t[f"{key}_title"], message=t[key]
+        "message.html",
+        status,
+        brand=brand,
+        lang=language(locale),
+        title=t[f"{key}_title"],
+        message=t[key],
     )
+
+
+async def _link_problem_page(session: SessionDep, token: str, error: ProblemError) -> HTMLResponse:
+    """An expired, locked or closed link's page, in its invitation's language and with its
+    project's branding; an unknown link's page names nothing."""
+    if isinstance(error, LinkNotFound):
+        return _problem_page(error)
+    found = await answers.find(session, token)
+    if found is None:
+        return _problem_page(error)
+    invitation = found[0]
+    brand = await projects.branding(session, invitation.project_id)
+    return _problem_page(error, invitation.locale, brand)
 
 
 def _survey_page(
@@ -62,13 +93,16 @@ def _survey_page(
     comment: str | None,
     open_id: object,
     auto: bool,
+    brand: Branding,
     error: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     texts = survey_texts(link.survey, link.invitation.locale)
+    previous = link.response if link.response and link.response.deleted_at is None else None
     return page(
         "survey.html",
         status,
+        brand=brand,
         lang=texts.lang,
         title=texts.question,
         t=ui(link.invitation.locale),
@@ -80,6 +114,9 @@ def _survey_page(
         open_id=open_id,
         auto=auto,
         error=error,
+        # reopening an answered link says so, and until when the answer may change
+        answered_score=previous.score if previous else None,
+        editable_until=_date(answers.editable_until(previous)) if previous else None,
     )
 
 
@@ -91,7 +128,7 @@ async def survey_page(
     try:
         link = await answers.open_link(session, token)
     except ProblemError as error:
-        return _problem_page(error)
+        return await _link_problem_page(session, token, error)
     chosen = _int(score)
     if chosen is not None and not link.survey.scale_min <= chosen <= link.survey.scale_max:
         chosen = None
@@ -106,6 +143,7 @@ async def survey_page(
         comment=previous.comment if previous else None,
         open_id=open_id,
         auto=open_id is not None and chosen is not None,
+        brand=await projects.branding(session, link.invitation.project_id),
     )
 
 
@@ -121,7 +159,7 @@ async def submit_answer(
     try:
         link = await answers.open_link(session, token)
     except ProblemError as error:
-        return _problem_page(error)
+        return await _link_problem_page(session, token, error)
     t = ui(link.invitation.locale)
     chosen = _int(score)
     text = (comment or "").strip() or None
@@ -143,11 +181,13 @@ async def submit_answer(
             auto=False,
             error=error,
             status=422,
+            brand=await projects.branding(session, link.invitation.project_id),
         )
     try:
         await answers.answer(session, token, chosen, comment=text, set_comment=True)
     except ProblemError as problem:
-        return _problem_page(problem, link.invitation.locale)
+        brand = await projects.branding(session, link.invitation.project_id)
+        return _problem_page(problem, link.invitation.locale, brand)
     return RedirectResponse(f"/s/{token}/thanks", status_code=303, headers=PAGE_HEADERS)
 
 
@@ -185,9 +225,21 @@ async def thanks_page(token: str, session: SessionDep) -> Response:
         return _problem_page(LinkNotFound())
     invitation, response = found
     t = ui(invitation.locale)
-    editable = response is not None and answers.is_editable(response)
+    brand = await projects.branding(session, invitation.project_id)
+    if response is None:  # nothing to thank for: say so, and offer the survey
+        return page(
+            "unanswered.html",
+            brand=brand,
+            lang=language(invitation.locale),
+            title=t["not_answered_title"],
+            t=t,
+            token=token,
+            can_answer=invitation.status == "created",
+        )
+    editable = answers.is_editable(response)
     return page(
         "thanks.html",
+        brand=brand,
         lang=language(invitation.locale),
         title=t["thanks_title"],
         t=t,
@@ -205,7 +257,12 @@ async def unsubscribe_page(token: str, session: SessionDep) -> Response:
     locale = found[0].locale
     t = ui(locale)
     return page(
-        "unsubscribe.html", lang=language(locale), title=t["unsubscribe_title"], t=t, token=token
+        "unsubscribe.html",
+        brand=await projects.branding(session, found[0].project_id),
+        lang=language(locale),
+        title=t["unsubscribe_title"],
+        t=t,
+        token=token,
     )
 
 
@@ -219,7 +276,18 @@ async def unsubscribe(token: str, session: SessionDep) -> Response:
     t = ui(invitation.locale)
     return page(
         "message.html",
+        brand=await projects.branding(session, invitation.project_id),
         lang=language(invitation.locale),
         title=t["unsubscribed_title"],
         message=t["unsubscribed"],
+    )
+
+
+@router.api_route("/favicon.ico", methods=["GET", "HEAD"])
+async def favicon() -> Response:
+    """Browsers ask every site for it; the pages link it too."""
+    return FileResponse(
+        STATIC / "favicon.ico",
+        media_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=86400"},
     )

@@ -4,9 +4,10 @@ for any project)."""
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response as HttpResponse
 
+from app.apidoc.declare import problems
 from app.auth.dependencies import SessionDep, require
 from app.auth.scopes import INSTANCE
 from app.auth.service import Principal
@@ -16,6 +17,7 @@ from app.projects.schemas import (
     KeyCreate,
     KeyCreated,
     KeyList,
+    ProjectBranding,
     ProjectCreate,
     ProjectList,
     ProjectOut,
@@ -44,6 +46,19 @@ async def list_projects(session: SessionDep, _caller: InstanceAdmin):
 @router.get("/v1/projects/{project_id}", response_model=ProjectOut, operation_id="getProject")
 async def get_project(project_id: uuid.UUID, session: SessionDep, _caller: InstanceAdmin):
     return await service.get(session, project_id)
+
+
+@router.get("/v1/project", response_model=ProjectOut, operation_id="getCurrentProject")
+async def get_current_project(session: SessionDep, caller: ProjectAdmin):
+    """The caller's own project, with what its link pages show respondents."""
+    return await service.get(session, caller.project_id)
+
+
+@router.patch("/v1/project", response_model=ProjectOut, operation_id="updateCurrentProject")
+async def update_current_project(body: ProjectBranding, session: SessionDep, caller: ProjectAdmin):
+    """Brand the project's link pages: display name, website, logo (on the website's
+    domain) and accent colour. Fields left out stay; null removes one."""
+    return await service.update_branding(session, caller.project_id, body)
 
 
 @router.post(
@@ -75,13 +90,32 @@ async def list_project_keys(
     return KeyList(data=items)
 
 
+AllowSelf = Annotated[
+    bool,
+    Query(
+        description="Set to true to revoke the very key this request is made with; without "
+        "it that answers 409 `own-key-revocation`, so a key cannot lock its caller out by "
+        "mistake."
+    ),
+]
+
+
 @router.delete(
-    "/v1/projects/{project_id}/keys/{key_id}", status_code=204, operation_id="revokeProjectKey"
+    "/v1/projects/{project_id}/keys/{key_id}",
+    status_code=204,
+    operation_id="revokeProjectKey",
+    responses=problems(service.OwnKeyRevocation),
 )
 async def revoke_project_key(
-    project_id: uuid.UUID, key_id: uuid.UUID, session: SessionDep, _caller: InstanceAdmin
+    project_id: uuid.UUID,
+    key_id: uuid.UUID,
+    session: SessionDep,
+    caller: InstanceAdmin,
+    allow_self: AllowSelf = False,
 ):
-    await service.revoke_key(session, project_id, key_id, instance=True)
+    await service.revoke_key(
+        session, project_id, key_id, instance=True, caller=caller, allow_self=allow_self
+    )
     return HttpResponse(status_code=204)
 
 
@@ -100,8 +134,18 @@ async def list_keys(session: SessionDep, caller: ProjectAdmin, include_revoked: 
     return KeyList(data=items)
 
 
-@router.delete("/v1/keys/{key_id}", status_code=204, operation_id="revokeKey")
-async def revoke_key(key_id: uuid.UUID, session: SessionDep, caller: ProjectAdmin):
-    """Revoke a key of the caller's project; it stops working at once."""
-    await service.revoke_key(session, caller.project_id, key_id, instance=False)
+@router.delete(
+    "/v1/keys/{key_id}",
+    status_code=204,
+    operation_id="revokeKey",
+    responses=problems(service.OwnKeyRevocation),
+)
+async def revoke_key(
+    key_id: uuid.UUID, session: SessionDep, caller: ProjectAdmin, allow_self: AllowSelf = False
+):
+    """Revoke a key of the caller's project; it stops working at once. The key making the
+    request is revoked only with `allow_self=true`."""
+    await service.revoke_key(
+        session, caller.project_id, key_id, instance=False, caller=caller, allow_self=allow_self
+    )
     return HttpResponse(status_code=204)

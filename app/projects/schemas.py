@@ -1,9 +1,11 @@
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.auth.scopes import PUBLISHABLE, READ, READ_SCOPES, SCOPES, SECRET
+from app.projects.branding import https_host
 from app.validation import STRICT, Name
 
 
@@ -19,14 +21,55 @@ class ProjectOut(BaseModel):
     id: uuid.UUID
     name: str
     created_at: datetime
+    display_name: str | None = None
+    website: str | None = None
+    logo_url: str | None = None
+    accent_color: str | None = None
 
 
 class ProjectList(BaseModel):
     data: list[ProjectOut]
 
 
+ORIGIN_PATTERN = r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[1-9][0-9]{0,3})?/?$"
+"""Origins as the API document describes them (the service also normalises case)."""
+
+
+def _key_rules(schema: dict[str, Any]) -> None:
+    """What `create_key` checks, for the API document: a secret key (the default kind)
+    needs scopes, a read key takes read scopes only, a publishable key takes none and
+    needs origins."""
+    no_origins = {"maxItems": 0}
+    schema["anyOf"] = [
+        {
+            "properties": {
+                "kind": {"const": SECRET},
+                "scopes": {"minItems": 1, "items": {"enum": list(SCOPES)}},
+                "allowed_origins": no_origins,
+            },
+            "required": ["scopes"],
+        },
+        {
+            "properties": {
+                "kind": {"const": READ},
+                "scopes": {"items": {"enum": list(READ_SCOPES)}},
+                "allowed_origins": no_origins,
+            },
+            "required": ["kind"],
+        },
+        {
+            "properties": {
+                "kind": {"const": PUBLISHABLE},
+                "scopes": {"maxItems": 0},
+                "allowed_origins": {"minItems": 1, "items": {"pattern": ORIGIN_PATTERN}},
+            },
+            "required": ["kind", "allowed_origins"],
+        },
+    ]
+
+
 class KeyCreate(BaseModel):
-    model_config = STRICT
+    model_config = ConfigDict(**STRICT, json_schema_extra=_key_rules)
 
     kind: Literal["secret", "read", "publishable"] = Field(
         "secret",
@@ -69,3 +112,39 @@ class KeyCreated(KeyOut):
 
 class KeyList(BaseModel):
     data: list[KeyOut]
+
+
+def _https_url(value: str) -> str:
+    https_host(value)
+    return value
+
+
+HttpsUrl = Annotated[
+    str, StringConstraints(min_length=12, max_length=2000), AfterValidator(_https_url)
+]
+DisplayName = Annotated[Name, StringConstraints(pattern=r"^[^\x00-\x1f\x7f]*$")]
+AccentColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class ProjectBranding(BaseModel):
+    """What respondents see on the project's link pages. Send only what changes; null
+    removes a setting."""
+
+    model_config = STRICT
+
+    display_name: DisplayName | None = Field(
+        None, description="The name shown at the top of every link page (one line)."
+    )
+    website: HttpsUrl | None = Field(
+        None,
+        description="The project's own site (https://host). A logo may come only from its "
+        "host or a subdomain of it.",
+    )
+    logo_url: HttpsUrl | None = Field(
+        None,
+        description="An https image on the website's host or a subdomain of it; link pages "
+        "allow images from that one origin.",
+    )
+    accent_color: AccentColor | None = Field(
+        None, description="#rrggbb, for the buttons and the chosen score."
+    )

@@ -9,11 +9,13 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as keys
+from app.auth.service import Principal
 from app.db import utcnow
-from app.errors import NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.models import ApiKey, Project
 from app.projects import repository
-from app.projects.schemas import KeyCreate, KeyCreated, KeyOut, ProjectCreate
+from app.projects.branding import Branding, https_host, on_domain
+from app.projects.schemas import KeyCreate, KeyCreated, KeyOut, ProjectBranding, ProjectCreate
 
 
 async def create(session: AsyncSession, body: ProjectCreate) -> Project:
@@ -31,6 +33,44 @@ async def get(session: AsyncSession, project_id: uuid.UUID) -> Project:
 
 async def list_all(session: AsyncSession) -> list[Project]:
     return await repository.list_all(session)
+
+
+async def update_branding(
+    session: AsyncSession, project_id: uuid.UUID, body: ProjectBranding
+) -> Project:
+    """Applies the fields sent (null clears one); the logo must stay on the website's domain,
+    whichever of the two changes."""
+    project = await get(session, project_id)
+    changes = body.model_dump(exclude_unset=True)
+    website = changes.get("website", project.website)
+    logo_url = changes.get("logo_url", project.logo_url)
+    if logo_url is not None:
+        if website is None:
+            raise InvalidInput(
+                "A logo needs the project's website: its host is where the logo may come from.",
+                errors=[{"pointer": "#/website", "detail": "required with logo_url"}],
+            )
+        if not on_domain(https_host(logo_url), https_host(website)):
+            raise InvalidInput(
+                "The logo must be on the website's host or a subdomain of it.",
+                errors=[{"pointer": "#/logo_url", "detail": "not on the website's domain"}],
+            )
+    for name, value in changes.items():
+        setattr(project, name, value)
+    await session.flush()
+    return project
+
+
+async def branding(session: AsyncSession, project_id: uuid.UUID) -> Branding:
+    """What the link pages show for this project (nothing set: the plain pages)."""
+    project = await repository.get(session, project_id)
+    if project is None:
+        return Branding()
+    return Branding(
+        display_name=project.display_name,
+        logo_url=project.logo_url,
+        accent_color=project.accent_color,
+    )
 
 
 async def create_key(session: AsyncSession, project_id: uuid.UUID, body: KeyCreate) -> KeyCreated:
@@ -58,9 +98,29 @@ async def list_keys(
     return [key_out(key) for key in found]
 
 
+class OwnKeyRevocation(Conflict):
+    slug = "own-key-revocation"
+    title = "The key would revoke itself"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This request is made with the key it would revoke, which would lock you out. "
+            "Revoke it with another key, or send allow_self=true if that is what you want."
+        )
+
+
 async def revoke_key(
-    session: AsyncSession, project_id: uuid.UUID, key_id: uuid.UUID, *, instance: bool
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    key_id: uuid.UUID,
+    *,
+    instance: bool,
+    caller: Principal,
+    allow_self: bool = False,
 ) -> None:
+    """A key revokes itself only when asked to in so many words (`allow_self`)."""
+    if (key_id, project_id) == (caller.key_id, caller.project_id) and not allow_self:
+        raise OwnKeyRevocation()
     await keys.revoke_key(session, project_id, key_id, instance=instance)
 
 
