@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import signal
 import sys
+import uuid
 
 from app.auth.scopes import SCOPES
 from app.config import Settings
@@ -30,13 +31,21 @@ async def _has_keys() -> bool:
         await dispose_engine()
 
 
-async def _create_key(scopes: list[str], name: str | None, kind: str) -> tuple[str, str, list[str]]:
+async def _create_key(
+    scopes: list[str], name: str | None, kind: str, project_id: uuid.UUID | None
+) -> tuple[str, str, list[str]]:
     from app.auth.service import create_key
     from app.db import dispose_engine, sessionmaker
+    from app.models import DEFAULT_PROJECT_ID
+    from app.projects import service as projects
 
     try:
         async with sessionmaker()() as session, session.begin():
-            key, secret = await create_key(session, scopes, name=name, kind=kind)
+            if project_id is not None:
+                await projects.get(session, project_id)  # NotFound for an unknown project
+            key, secret = await create_key(
+                session, scopes, name=name, kind=kind, project_id=project_id or DEFAULT_PROJECT_ID
+            )
             return str(key.id), secret, key.scopes or [kind]
     finally:
         await dispose_engine()
@@ -133,12 +142,17 @@ def cmd_create_api_key(args: argparse.Namespace) -> int:
     try:
         if args.instance_admin == bool(args.scope):
             raise SystemExit("error: give --scope (repeatable) or --instance-admin, not both")
+        if args.instance_admin and args.project:
+            raise SystemExit("error: instance admin keys belong to no project; leave out --project")
         kind = "instance" if args.instance_admin else "secret"
-        key_id, secret, scopes = asyncio.run(_create_key(args.scope or [], args.name, kind))
+        key_id, secret, scopes = asyncio.run(
+            _create_key(args.scope or [], args.name, kind, args.project)
+        )
     except ProblemError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         return 2
-    print(f"Created API key {key_id} with scopes: {', '.join(scopes)}")
+    where = f" in project {args.project}" if args.project else ""
+    print(f"Created API key {key_id}{where} with scopes: {', '.join(scopes)}")
     print("Store the secret now; it is shown only once:")
     print(secret)
     return 0
@@ -184,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a key that creates and lists projects and manages keys of every project",
     )
     create.add_argument("--name", help="a note to recognise the key by")
+    create.add_argument(
+        "--project",
+        type=uuid.UUID,
+        metavar="PROJECT_ID",
+        help="the project the key belongs to (default: the default project)",
+    )
     create.set_defaults(func=cmd_create_api_key)
     return parser
 
