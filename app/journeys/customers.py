@@ -41,9 +41,9 @@ def _encode(customer_id: str) -> str:
 
 def _decode(cursor: str) -> str:
     try:
-        value = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode("ascii"))
-        text = value.decode()
-        if "\x00" in text:
+        padded = (cursor + "=" * (-len(cursor) % 4)).encode("ascii")
+        text = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
+        if not text or "\x00" in text:
             raise ValueError("NUL in cursor")
         return text
     except (ValueError, binascii.Error, UnicodeError):
