@@ -21,6 +21,10 @@ Pass problem classes (their `status`, `slug` and `title` are read) or, for a pro
 raised with a custom slug, `Documented(422, "too-many-rows", "Too many rows")`. A router
 may declare problems for all its routes the same way (`APIRouter(responses=...)`), and a
 dependency may carry its own with `@raises(...)`: every route using it documents them.
+A route that declares a 404 replaces those guessed from its ids' names.
+
+Query parameters a route parses itself are described by name (`cursor`, `from`, `to`,
+`updated_since`: see `app.apidoc.parameters`).
 
 Every answer documents `X-Request-ID`; rate-limited paths `RateLimit` and
 `RateLimit-Policy`; idempotent creates `Idempotent-Replayed`; 429 and 503 `Retry-After`.
@@ -35,7 +39,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 
-from app.apidoc import responses
+from app.apidoc import parameters, responses
 from app.apidoc.declare import Documented, declared_in, problems, raises
 from app.apidoc.problems import derived, grouped
 
@@ -90,6 +94,7 @@ def install(app: FastAPI) -> None:
 def document(app: FastAPI, schema: dict[str, Any]) -> None:
     """Per-operation problems, headers, success bodies and links (see the module doc)."""
     paths = schema.get("paths", {})
+    components = schema["components"]["schemas"]
     for context in iter_route_contexts(app.routes):
         dependant = getattr(context, "dependant", None)
         route_path = getattr(context, "path_format", None)
@@ -99,18 +104,28 @@ def document(app: FastAPI, schema: dict[str, Any]) -> None:
             operation = paths[route_path].get(method.lower())
             if operation is None:
                 continue
-            has_body = getattr(context, "body_field", None) is not None
-            _document_operation(context, method, operation, dependant, has_body)
+            has_body = "requestBody" in operation  # a model, or a body the route reads
+            _document_operation(context, method, operation, dependant, has_body, components)
     responses.add_links(paths, schema["components"]["schemas"])
+    closed_maps(schema)
     schema["components"]["headers"] = responses.HEADERS
 
 
 def _document_operation(
-    context: Any, method: str, operation: dict[str, Any], dependant: Any, has_body: bool
+    context: Any,
+    method: str,
+    operation: dict[str, Any],
+    dependant: Any,
+    has_body: bool,
+    components: dict[str, Any],
 ) -> None:
+    parameters.describe(operation)
     answers = operation["responses"]
     found = derived(context.path_format, method, dependant, has_body)
-    found.update(declared_in(answers))
+    declared = set(declared_in(answers))
+    if any(p.status == 404 for p in declared):  # the route knows its 404s better than ids
+        found = {p for p in found if p.status != 404 or p.slug == "not-found"}
+    found.update(declared)
     rate_limited = any(p.status == 429 for p in found)
     for status in [s for s in answers if s.startswith(("4", "5"))]:
         body = answers[status].get("content", {}).get("application/json", {}).get("schema")
@@ -118,11 +133,28 @@ def _document_operation(
             continue  # a non-problem body the route documents itself (e.g. readiness)
         del answers[status]
     for status, listed in grouped(found).items():
-        answers.setdefault(str(status), responses.problem_response(status, listed, rate_limited))
+        answers.setdefault(
+            str(status), responses.problem_response(status, listed, rate_limited, components)
+        )
     idempotent = any(p.slug == "idempotency-key-reused" for p in found)
     main = getattr(context, "status_code", None) or 200
     responses.complete_successes(operation, main, rate_limited, idempotent)
+    for answer in answers.values():  # every answer, whatever its status, names its request
+        answer.setdefault("headers", {}).setdefault("X-Request-ID", responses.ref("X-Request-ID"))
     operation["responses"] = dict(sorted(answers.items()))
+
+
+def closed_maps(node: Any) -> None:
+    """A map whose keys pydantic constrains (`dict[Locale, ...]`, attributes) refuses any
+    other key: say so (`additionalProperties: false` beside its `patternProperties`)."""
+    if isinstance(node, dict):
+        if "patternProperties" in node:
+            node.setdefault("additionalProperties", False)
+        for value in node.values():
+            closed_maps(value)
+    elif isinstance(node, list):
+        for value in node:
+            closed_maps(value)
 
 
 def render(app: FastAPI) -> str:

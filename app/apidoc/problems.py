@@ -11,7 +11,7 @@ error statuses documented from its signature alone:
 - any query, path or header parameter: 422 `validation-error`;
 - a `cursor` query parameter: 400 `invalid-cursor`;
 - an id in the path (or a required id in the query): 404 with the id's own problem type
-  (`survey_id` → `survey-not-found`, ...);
+  (`survey_id` → `SurveyNotFound`, `survey-not-found`; see `not_found_of`);
 - an `Idempotency-Key` header: 409 `idempotency-key-in-use`, 422 `idempotency-key-reused`
   and `invalid-idempotency-key`;
 - a database session: 503, and on writes 409 `conflict` (a concurrent change);
@@ -39,13 +39,9 @@ from app.idempotency.service import (
     IdempotencyKeyReused,
     InvalidIdempotencyKey,
 )
-from app.invitations.service import InvitationNotFound
 from app.pagination import InvalidCursor
 from app.ratelimit.middleware import classify
 from app.ratelimit.policy import Policy
-from app.responses.service import ResponseNotFound
-from app.surveys.service import SurveyNotFound
-from app.webhooks.service import DeliveryNotFound, WebhookNotFound
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 WRITE_METHODS = BODY_METHODS | {"DELETE"}
@@ -54,15 +50,25 @@ JSON_PREFIXES = ("/v1/",)
 
 
 MALFORMED_JSON = Documented(400, "malformed-json", "Malformed JSON")
-ID_PROBLEMS: dict[str, type[NotFound]] = {
-    "survey_id": SurveyNotFound,
-    "response_id": ResponseNotFound,
-    "invitation_id": InvitationNotFound,
-    "webhook_id": WebhookNotFound,
-    "delivery_id": DeliveryNotFound,
-}
-"""The 404 each id answers when it names nothing of the caller's project; any other id
-answers the generic `not-found`."""
+
+
+def not_found_of(parameter: str) -> type[NotFound]:
+    """The 404 an id answers when it names nothing of the caller's project: by naming
+    convention `survey_id` → `SurveyNotFound` (any loaded subclass of `NotFound`), else
+    the generic `not-found`."""
+    wanted = "".join(part.capitalize() for part in parameter.removesuffix("_id").split("_"))
+    return _not_found_classes().get(wanted + "NotFound", NotFound)
+
+
+def _not_found_classes() -> dict[str, type[NotFound]]:
+    found: dict[str, type[NotFound]] = {}
+    todo = [NotFound]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            found.setdefault(sub.__name__, sub)
+            todo.append(sub)
+    return found
 
 
 def _dependants(dependant: Any) -> Iterator[Any]:
@@ -107,11 +113,11 @@ def derived(path: str, method: str, dependant: Any, has_body: bool) -> set[Docum
     if params:
         add([documented(InvalidInput)])
     for d in dependants:
-        for param in d.path_params:
-            add([documented(ID_PROBLEMS.get(param.name, NotFound))])
+        for param in d.path_params:  # a value the route's path cannot match: plain 404
+            add([documented(not_found_of(param.name)), documented(NotFound)])
         for param in d.query_params:
-            if param.alias in ID_PROBLEMS and param.field_info.is_required():
-                add([documented(ID_PROBLEMS[param.alias])])
+            if param.alias.endswith("_id") and param.field_info.is_required():
+                add([documented(not_found_of(param.alias))])
             if param.alias == "cursor":
                 add([documented(InvalidCursor)])
         for param in d.header_params:

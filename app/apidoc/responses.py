@@ -56,8 +56,11 @@ def rate_limit_headers() -> dict[str, Any]:
     return {"RateLimit": ref("RateLimit"), "RateLimit-Policy": ref("RateLimit-Policy")}
 
 
-def problem_response(status: int, found: list[Documented], rate_limited: bool) -> dict[str, Any]:
-    """One status's problem response: its types enumerated, its headers described."""
+def problem_response(
+    status: int, found: list[Documented], rate_limited: bool, schemas: dict[str, Any]
+) -> dict[str, Any]:
+    """One status's problem response, its headers described and its body a schema (added to
+    `schemas` once per set of types) that enumerates its types."""
     headers: dict[str, Any] = {"X-Request-ID": ref("X-Request-ID")}
     if status == 401:
         headers["WWW-Authenticate"] = ref("WWW-Authenticate")
@@ -67,27 +70,36 @@ def problem_response(status: int, found: list[Documented], rate_limited: bool) -
         headers["Retry-After"] = {**HEADERS["Retry-After"], "required": False}
     if rate_limited:
         headers.update(rate_limit_headers())
-    lines = "\n".join(f"- `{p.type}`: {p.title}." for p in found)
-    return {
-        "description": f"{found[0].title}.\n\n{lines}" if len(found) == 1 else lines,
-        "headers": headers,
-        "content": {
-            PROBLEM_JSON: {
-                "schema": {
-                    "allOf": [
-                        {"$ref": "#/components/schemas/Problem"},
-                        {
-                            "type": "object",
-                            "properties": {
-                                "type": {"enum": [p.type for p in found]},
-                                "status": {"enum": [status]},
-                            },
-                        },
-                    ]
-                }
-            }
+    if len(found) == 1:
+        description = f"{found[0].title} (`{found[0].type}`)."
+    else:
+        description = "One of:\n" + "\n".join(f"- `{p.type}`: {p.title}." for p in found)
+    name = f"Problem{status}" + "Or".join(_camel(p.slug) for p in found)
+    schemas.setdefault(
+        name,
+        {
+            "allOf": [
+                {"$ref": "#/components/schemas/Problem"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "type": {"enum": [p.type for p in found]},
+                        "status": {"enum": [status]},
+                    },
+                },
+            ],
+            "title": name,
         },
+    )
+    return {
+        "description": description,
+        "headers": headers,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/" + name}}},
     }
+
+
+def _camel(slug: str) -> str:
+    return "".join(part.capitalize() for part in slug.split("-"))
 
 
 def complete_successes(

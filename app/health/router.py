@@ -1,4 +1,7 @@
+from typing import Literal
+
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
 from app.auth.dependencies import public
@@ -13,10 +16,22 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+class Readiness(BaseModel):
+    status: Literal["ready", "unavailable"]
+    detail: str = Field(description="Why, in words.")
+
+
 @router.get(
     "/readyz",
     operation_id="readyz",
-    responses={503: {"description": "Database unreachable or migrations not at head."}},
+    response_model=Readiness,
+    responses={
+        503: {
+            "model": Readiness,
+            "description": "Database unreachable or migrations not at head.",
+            "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}},
+        }
+    },
 )
 async def readyz() -> JSONResponse:
     """The database answers and its schema is at the latest migration."""

@@ -10,6 +10,7 @@ from app.validation import (
     CustomerId,
     Label,
     Locale,
+    NotNull,
     Storable,
     Text,
     Timestamp,
@@ -51,9 +52,9 @@ class ResponseCreate(BaseModel):
 
 
 class ResponseUpdate(BaseModel):
-    model_config = STRICT
+    model_config = ConfigDict(**STRICT, json_schema_extra={"minProperties": 1})
 
-    score: int | None = None
+    score: Annotated[int | None, NotNull] = None
     comment: Comment | None = None
 
 

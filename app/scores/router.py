@@ -1,5 +1,5 @@
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Query
@@ -22,6 +22,16 @@ Interval = Literal["none", "day", "week", "month", "quarter", "year"]
 
 def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for v in values or [] for part in v.split(",") if part.strip()]
+
+
+ATTRIBUTE_FILTER = r"^[A-Za-z_][A-Za-z0-9_]*:[^\x00]*$"
+"""What `_attribute_filters` accepts, for the API document."""
+
+
+def _attribute_schema(schema: dict[str, Any]) -> None:
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "array":
+            branch["items"] = {"type": "string", "pattern": ATTRIBUTE_FILTER}
 
 
 def _attribute_filters(values: list[str] | None) -> dict[str, list[str]]:
@@ -76,7 +86,11 @@ async def get_scores(
     channel: Annotated[list[Channel] | None, Query()] = None,
     locale: Annotated[list[Locale] | None, Query()] = None,
     attribute: Annotated[
-        list[str] | None, Query(description="Attribute filter `key:value`; repeatable.")
+        list[str] | None,
+        Query(
+            description="Attribute filter `key:value`; repeatable.",
+            json_schema_extra=_attribute_schema,
+        ),
     ] = None,
     theme: Annotated[
         list[ThemeValue] | None,

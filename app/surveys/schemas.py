@@ -1,10 +1,10 @@
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.validation import STRICT, Label, Locale, Name, Text
+from app.validation import STRICT, Label, Locale, Name, NotNull, Text
 
 Kind = Literal["nps", "csat", "ces"]
 Status = Literal["active", "paused", "archived"]
@@ -21,8 +21,27 @@ class LocalizedTexts(BaseModel):
     high_label: Text | None = Field(None, description='Label of the highest score ("Very likely").')
 
 
+def _scales(schema: dict[str, Any]) -> None:
+    """The scales of each kind (`SCALES`), for the API document."""
+    from app.surveys.service import SCALES  # the service's own table (it imports this module)
+
+    every = sorted({s for scales in SCALES.values() for s in scales})
+    schema["properties"]["scale_max"]["anyOf"][0]["enum"] = every
+    schema["anyOf"] = [
+        {"properties": {"kind": {"const": kind}, "scale_max": {"enum": [*scales, None]}}}
+        for kind, scales in SCALES.items()
+    ]
+
+
+def _update_scales(schema: dict[str, Any]) -> None:
+    from app.surveys.service import SCALES
+
+    every = sorted({s for scales in SCALES.values() for s in scales})
+    schema["properties"]["scale_max"]["anyOf"][0]["enum"] = every
+
+
 class SurveyCreate(BaseModel):
-    model_config = STRICT
+    model_config = ConfigDict(**STRICT, json_schema_extra=_scales)
 
     name: Name
     kind: Kind
@@ -50,16 +69,16 @@ class SurveyCreate(BaseModel):
 
 
 class SurveyUpdate(BaseModel):
-    model_config = STRICT
+    model_config = ConfigDict(**STRICT, json_schema_extra=_update_scales)
 
-    name: Name | None = None
-    kind: Kind | None = None
+    name: Annotated[Name | None, NotNull] = None
+    kind: Annotated[Kind | None, NotNull] = None
     scale_max: int | None = None
     question: Text | None = None
     follow_up_question: Text | None = None
     default_touchpoint: Label | None = None
     texts: dict[Locale, LocalizedTexts] | None = None
-    status: Status | None = None
+    status: Annotated[Status | None, NotNull] = None
     invitation_throttle_days: int | None = Field(
         None,
         ge=0,

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.surveys.schemas import Kind
-from app.validation import STRICT, Label, Storable
+from app.validation import STRICT, Label, NotNull, Storable
 from app.webhooks.events import EVENT_TYPES
 
 EventType = Literal[
@@ -18,7 +18,19 @@ EventType = Literal[
 ]
 assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
 
-Url = Annotated[str, StringConstraints(min_length=1, max_length=2000), Storable]
+URL_PATTERN = (
+    r"^https?://([A-Za-z0-9-]+\.)+[A-Za-z]{2,63}"
+    r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?"
+    r"([/?][^\s#\x00]*)?$"
+)
+"""Webhook URLs as the API document describes them: http(s) to a host name, no
+credentials or fragment (the service also takes public IP literals)."""
+Url = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=2000),
+    Storable,
+    Field(json_schema_extra={"pattern": URL_PATTERN}),
+]
 Description = Annotated[str, StringConstraints(max_length=500), Storable]
 SurveyId = Annotated[uuid.UUID, Field(strict=False)]
 Score = Annotated[int, Field(ge=0, le=10)]
@@ -49,13 +61,15 @@ class WebhookCreate(BaseModel):
 
 
 class WebhookUpdate(BaseModel):
-    model_config = STRICT
+    model_config = ConfigDict(**STRICT, json_schema_extra={"minProperties": 1})
 
-    url: Url | None = None
-    events: list[EventType] | None = Field(None, min_length=1, max_length=len(EVENT_TYPES))
-    filters: WebhookFilters | None = None
+    url: Annotated[Url | None, NotNull] = None
+    events: Annotated[list[EventType] | None, NotNull] = Field(
+        None, min_length=1, max_length=len(EVENT_TYPES)
+    )
+    filters: Annotated[WebhookFilters | None, NotNull] = None
     description: Description | None = None
-    status: EndpointStatus | None = Field(
+    status: Annotated[EndpointStatus | None, NotNull] = Field(
         None, description="active resumes a paused or disabled endpoint; paused holds it."
     )
 
