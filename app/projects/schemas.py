@@ -119,8 +119,18 @@ def _https_url(value: str) -> str:
     return value
 
 
+HTTPS_URL_PATTERN = (
+    r"^https://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    r"(/[^\s\x00-\x1f\x7f"
+    '"'
+    r"'<>\\`]*)?$"
+)
+"""What `https_host` accepts, for the API document (and checked first): https, a host name
+without port or credentials, a path without spaces, quotes or angle brackets."""
 HttpsUrl = Annotated[
-    str, StringConstraints(min_length=12, max_length=2000), AfterValidator(_https_url)
+    str,
+    StringConstraints(min_length=12, max_length=2000, pattern=HTTPS_URL_PATTERN),
+    AfterValidator(_https_url),
 ]
 DisplayName = Annotated[Name, StringConstraints(pattern=r"^[^\x00-\x1f\x7f]*$")]
 AccentColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
