@@ -1,15 +1,26 @@
-"""Charts as Vega-Lite specifications (built with Altair) rendered to SVG on the server by
+"""Charts as Vega-Lite specifications (written with Altair) rendered to SVG on the server by
 vl-convert, which runs Vega in-process: no script, no font or data is fetched from
 anywhere, and the page needs no JavaScript to show them. Every chart also has a data table
-on the page; the SVG is one image (role="img") labelled by its caption."""
+on the page; the SVG is one image (role="img") labelled by its caption.
 
+A chart's specification does not depend on its data (the data is a named dataset), so
+each is compiled from Vega-Lite to Vega once and only drawn per page: compiling cost as
+much as drawing (see BENCHMARKS.md)."""
+
+import copy
 import re
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import altair as alt
 import vl_convert
 
 from app.dashboard.i18n import D3_LOCALES
+
+# Specifications are built from constants here; validating each against the Vega-Lite
+# schema on every page took longer than drawing it.
+alt.utils.schemapi.disable_debug_mode()
 
 INK = "#1f2933"
 MUTED = "#52606d"
@@ -25,13 +36,30 @@ CONFIG = {
     "view": {"stroke": "transparent"},
     "background": "white",
 }
+DATA = "points"
+TIME_FORMATS = {"day": "%d %b", "week": "%d %b", "month": "%b %Y", "quarter": "%b %Y"}
 _ROOT = re.compile(r"^<svg ")
 
 
-def render(chart: alt.TopLevelMixin, lang: str, label_id: str) -> str:
-    """The chart as an inline SVG element labelled by the element `label_id`."""
-    svg = vl_convert.vegalite_to_svg(
-        chart.to_dict(validate=False),
+def compiled(make: Callable[..., alt.TopLevelMixin]) -> Callable[..., dict[str, Any]]:
+    """`make(...)`'s chart, compiled to Vega once for each set of arguments."""
+
+    @lru_cache(maxsize=64)
+    def vega(*args: Any) -> dict[str, Any]:
+        return vl_convert.vegalite_to_vega(make(*args).to_dict(validate=False), config=CONFIG)
+
+    return vega
+
+
+def render(chart: dict[str, Any], values: list[dict[str, Any]], lang: str, label_id: str) -> str:
+    """A compiled chart drawn with `values` as its data, as an inline SVG element labelled
+    by the element `label_id`."""
+    vega = copy.deepcopy(chart)
+    for dataset in vega.get("data", []):
+        if dataset.get("name") == DATA:
+            dataset["values"] = values
+    svg = vl_convert.vega_to_svg(
+        vega,
         allowed_base_urls=[],  # inline data only: never fetch anything
         format_locale=D3_LOCALES[lang],
         time_format_locale=D3_LOCALES[lang],
@@ -41,63 +69,76 @@ def render(chart: alt.TopLevelMixin, lang: str, label_id: str) -> str:
     )
 
 
-def trend(points: list[dict[str, Any]], metric: str, y_domain: tuple[float, float]) -> alt.Chart:
-    """Score per bucket (line), its 95% interval (band), hollow points for low samples,
+def _trend(metric: str, interval: str) -> alt.VConcatChart:
+    """Score per bucket (line) with its 95% interval (band), hollow points for low samples,
     triangles for significant changes, and answers per bucket (bars) below.
 
-    `points`: bucket (ISO date), score, low, high, n, low_sample, rise (a significant
-    change up), fall (down)."""
-    data = alt.Data(values=points)
-    x = alt.X("bucket:T", title=None, scale=alt.Scale(type="utc"), axis=alt.Axis(grid=False))
-    y_scale = alt.Scale(domain=list(y_domain), nice=False, zero=False)
+    Data: bucket (ISO date), score, low, high, n, point ("solid" or "hollow"), moved
+    ("up", "down" or null: a significant change from the bucket before)."""
+    data = alt.NamedData(name=DATA)
+    axis = alt.Axis(grid=False, format=TIME_FORMATS[interval], labelOverlap=True)
+    x = alt.X("bucket:T", title=None, scale=alt.Scale(type="utc"), axis=axis)
     base = alt.Chart(data).encode(x=x)
     band = base.mark_area(color=BAND, opacity=0.45).encode(
-        y=alt.Y("low:Q", title=metric, scale=y_scale), y2="high:Q"
+        y=alt.Y("low:Q", title=metric, scale=alt.Scale(zero=False)), y2="high:Q"
     )
-    line = base.mark_line(color=LINE, strokeWidth=2).encode(y=alt.Y("score:Q"))
-    solid = (
-        base.transform_filter("datum.score != null && !datum.low_sample")
-        .mark_point(filled=True, color=LINE, size=40, opacity=1)
-        .encode(y="score:Q")
+    line = base.mark_line(color=LINE, strokeWidth=2).encode(y="score:Q")
+    points = (
+        base.transform_filter("datum.score != null")
+        .mark_point(size=40, opacity=1, strokeWidth=1.5)
+        .encode(
+            y="score:Q",
+            fill=alt.Fill(
+                "point:N",
+                scale=alt.Scale(domain=["solid", "hollow"], range=[LINE, "white"]),
+                legend=None,
+            ),
+            stroke=alt.Stroke(
+                "point:N",
+                scale=alt.Scale(domain=["solid", "hollow"], range=[LINE, MUTED]),
+                legend=None,
+            ),
+        )
     )
-    hollow = (
-        base.transform_filter("datum.score != null && datum.low_sample")
-        .mark_point(filled=True, fill="white", stroke=MUTED, strokeWidth=1.5, size=40, opacity=1)
-        .encode(y="score:Q")
+    moved = (
+        base.transform_filter("datum.moved != null")
+        .mark_point(filled=True, size=90, opacity=1)
+        .encode(
+            y="high:Q",
+            shape=alt.Shape(
+                "moved:N",
+                scale=alt.Scale(domain=["up", "down"], range=["triangle-up", "triangle-down"]),
+                legend=None,
+            ),
+            color=alt.Color(
+                "moved:N", scale=alt.Scale(domain=["up", "down"], range=[RISE, FALL]), legend=None
+            ),
+        )
     )
-    rise = (
-        base.transform_filter("datum.rise")
-        .mark_point(shape="triangle-up", filled=True, color=RISE, size=90, yOffset=-12)
-        .encode(y="score:Q")
-    )
-    fall = (
-        base.transform_filter("datum.fall")
-        .mark_point(shape="triangle-down", filled=True, color=FALL, size=90, yOffset=12)
-        .encode(y="score:Q")
-    )
-    scores = alt.layer(band, line, solid, hollow, rise, fall).properties(width=680, height=220)
+    scores = alt.layer(band, line, points, moved).properties(width=680, height=220)
     counts = (
         alt.Chart(data)
         .mark_bar(color="#7b8794")
-        .encode(x=alt.X("bucket:T", title=None, scale=alt.Scale(type="utc")), y=alt.Y("n:Q"))
+        .encode(
+            x=alt.X("bucket:T", title=None, scale=alt.Scale(type="utc"), axis=axis),
+            y=alt.Y("n:Q", title="n"),
+        )
         .properties(width=680, height=60)
     )
-    return alt.vconcat(scores, counts, spacing=8).configure(**CONFIG)
+    return alt.vconcat(scores, counts, spacing=8)
 
 
-def distribution(bars: list[dict[str, Any]]) -> alt.Chart:
-    """Answers per scale value; bars: value, count, category (NPS) or None."""
-    coloured = any(bar.get("category") for bar in bars)
+def _distribution(categories: bool) -> alt.Chart:
+    """Answers per scale value. Data: value, count, category (NPS) or null."""
     colour: Any = alt.value(LINE)
-    if coloured:
-        names = list(CATEGORY_COLOURS)
+    if categories:
         colour = alt.Color(
             "category:N",
-            scale=alt.Scale(domain=names, range=list(CATEGORY_COLOURS.values())),
+            scale=alt.Scale(domain=list(CATEGORY_COLOURS), range=list(CATEGORY_COLOURS.values())),
             legend=None,
         )
-    chart = (
-        alt.Chart(alt.Data(values=bars))
+    return (
+        alt.Chart(alt.NamedData(name=DATA))
         .mark_bar()
         .encode(
             x=alt.X("value:O", title=None, axis=alt.Axis(labelAngle=0)),
@@ -106,18 +147,21 @@ def distribution(bars: list[dict[str, Any]]) -> alt.Chart:
         )
         .properties(width=alt.Step(34), height=160)
     )
-    return chart.configure(**CONFIG)
 
 
-def sparkline(values: list[float | None]) -> alt.Chart:
-    points = [{"i": i, "v": v} for i, v in enumerate(values)]
-    chart = (
-        alt.Chart(alt.Data(values=points))
-        .mark_line(color=LINE, strokeWidth=1.5, point=alt.OverlayMarkDef(size=6, color=LINE))
+def _sparkline() -> alt.Chart:
+    """A group's score per bucket, without axes. Data: i (bucket index), v (score)."""
+    return (
+        alt.Chart(alt.NamedData(name=DATA))
+        .mark_line(color=LINE, strokeWidth=1.5)
         .encode(
             x=alt.X("i:Q", axis=None),
             y=alt.Y("v:Q", axis=None, scale=alt.Scale(zero=False)),
         )
         .properties(width=110, height=26)
     )
-    return chart.configure(**{**CONFIG, "axis": {}})
+
+
+trend = compiled(_trend)
+distribution = compiled(_distribution)
+sparkline = compiled(_sparkline)

@@ -13,7 +13,6 @@ from app.timeparams import parse_zone
 
 MAX_SPARKLINES = 30
 """Rows after these show no small trend line (each costs a few milliseconds to draw)."""
-SCALE_SPAN = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0)}
 
 
 def metric_name(f: Formatter, kind: str) -> str:
@@ -40,15 +39,6 @@ def change_text(f: Formatter, change: dict | None) -> str:
     )
 
 
-def _y_domain(kind: str, scale: tuple[int, int], scores: list[Score]) -> tuple[float, float]:
-    floor, ceiling = SCALE_SPAN.get(kind, (float(scale[0]), float(scale[1])))
-    values = [v for s in scores for v in (s.low, s.high, s.value) if v is not None]
-    if not values:
-        return floor, ceiling
-    pad = (ceiling - floor) * 0.04
-    return max(floor, min(values) - pad), min(ceiling, max(values) + pad)
-
-
 @dataclass
 class Charts:
     trend: str
@@ -61,6 +51,9 @@ def draw(page: SurveyPage, f: Formatter) -> Charts:
     points = []
     for bucket in page.buckets:
         moved = bucket.change or {}
+        direction = None
+        if moved.get("significant"):
+            direction = "up" if moved["delta"] > 0 else "down"
         points.append(
             {
                 "bucket": bucket.start.isoformat(),
@@ -68,27 +61,29 @@ def draw(page: SurveyPage, f: Formatter) -> Charts:
                 "low": bucket.score.low,
                 "high": bucket.score.high,
                 "n": bucket.score.n,
-                "low_sample": bucket.score.low_sample,
-                "rise": bool(moved.get("significant") and moved["delta"] > 0),
-                "fall": bool(moved.get("significant") and moved["delta"] < 0),
+                "point": "hollow" if bucket.score.low_sample else "solid",
+                "moved": direction,
             }
         )
-    domain = _y_domain(
-        survey.kind, (survey.scale_min, survey.scale_max), [b.score for b in page.buckets]
-    )
     trend = charts.render(
-        charts.trend(points, metric_name(f, survey.kind), domain), f.lang, "trend-caption"
+        charts.trend(metric_name(f, survey.kind), page.view.interval),
+        points,
+        f.lang,
+        "trend-caption",
     )
     bars = [
         {"value": value, "count": count, "category": category(survey.kind, value)}
         for value, count in distribution(page.score)
     ]
-    shape = charts.render(charts.distribution(bars), f.lang, "distribution-caption")
+    shape = charts.render(
+        charts.distribution(survey.kind == "nps"), bars, f.lang, "distribution-caption"
+    )
     sparklines: list[str | None] = []
     for i, row in enumerate(page.breakdown):
         drawable = i < MAX_SPARKLINES and sum(v is not None for v in row.trend) >= 2
+        values = [{"i": j, "v": v} for j, v in enumerate(row.trend)]
         sparklines.append(
-            charts.render(charts.sparkline(row.trend), f.lang, f"trend-label-{i}")
+            charts.render(charts.sparkline(), values, f.lang, f"trend-label-{i}")
             if drawable
             else None
         )
