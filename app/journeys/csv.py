@@ -64,8 +64,9 @@ def journey_csv(report: dict[str, Any]) -> str:
     empty score cells), the stage's churn repeated on each."""
     header = ["position", "stage", "kind", "scale_min", "scale_max", "n", "score"]
     header += ["score_low", "score_high", "previous_n", "change_delta", "change_z"]
-    header += ["change_p", "change_significant", *(f"churn_{f}" for f in CHURN_FIELDS)]
-    header += ["churn_rate_low", "churn_rate_high", "value_eligible", "value_churned"]
+    header += ["change_p", "change_significant", "churn_customers", "churn_eligible"]
+    header += ["churn_pending", "churned", "churn_rate", "churn_rate_low", "churn_rate_high"]
+    header += ["value_eligible", "value_churned"]
     lines = []
     for stage in report["stages"]:
         head = [number_cell(stage["position"]), text_cell(stage["stage"])]

@@ -99,7 +99,7 @@ async def test_stage_view(api):
         ("support", "ces"),
         ("support", "nps"),
     ]
-    assert rows[1]["n"] == "103" and rows[1]["churn_churned"] == "1"
+    assert rows[1]["n"] == "103" and rows[1]["churned"] == "1"
 
 
 async def test_the_csat_vector_at_one_stage(api):
