@@ -62,3 +62,17 @@ def declared_in(responses: dict[str, Any]) -> Iterator[Documented]:
     for status, response in responses.items():
         for slug, title in response.pop(PROBLEMS_KEY, []):
             yield Documented(int(status), slug, title)
+
+
+def cases(schema: dict[str, Any], field: str, rules: dict[str, dict[str, Any]]) -> None:
+    """Rules that depend on one field's value (`kind`), as JSON Schema `if`/`then`/`else`:
+    validators and fuzzers apply them, and client generators, which cannot use them, keep
+    one plain model. The last rule also applies when the field is left out."""
+    *chosen, (_, fallback) = rules.items()
+    node = schema
+    for value, rule in chosen:
+        node["if"] = {"properties": {field: {"const": value}}, "required": [field]}
+        node["then"] = rule
+        node["else"] = {}
+        node = node["else"]
+    node.update(fallback)

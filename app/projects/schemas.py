@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.apidoc.declare import cases
 from app.auth.scopes import PUBLISHABLE, READ, READ_SCOPES, SCOPES, SECRET
 from app.projects.branding import https_host
 from app.validation import STRICT, Name
@@ -40,32 +41,32 @@ def _key_rules(schema: dict[str, Any]) -> None:
     needs scopes, a read key takes read scopes only, a publishable key takes none and
     needs origins."""
     no_origins = {"maxItems": 0}
-    schema["anyOf"] = [
+    cases(
+        schema,
+        "kind",
         {
-            "properties": {
-                "kind": {"const": SECRET},
-                "scopes": {"minItems": 1, "items": {"enum": list(SCOPES)}},
-                "allowed_origins": no_origins,
+            READ: {
+                "properties": {
+                    "scopes": {"items": {"enum": list(READ_SCOPES)}},
+                    "allowed_origins": no_origins,
+                }
             },
-            "required": ["scopes"],
-        },
-        {
-            "properties": {
-                "kind": {"const": READ},
-                "scopes": {"items": {"enum": list(READ_SCOPES)}},
-                "allowed_origins": no_origins,
+            PUBLISHABLE: {
+                "properties": {
+                    "scopes": {"maxItems": 0},
+                    "allowed_origins": {"minItems": 1, "items": {"pattern": ORIGIN_PATTERN}},
+                },
+                "required": ["allowed_origins"],
             },
-            "required": ["kind"],
-        },
-        {
-            "properties": {
-                "kind": {"const": PUBLISHABLE},
-                "scopes": {"maxItems": 0},
-                "allowed_origins": {"minItems": 1, "items": {"pattern": ORIGIN_PATTERN}},
+            SECRET: {
+                "properties": {
+                    "scopes": {"minItems": 1, "items": {"enum": list(SCOPES)}},
+                    "allowed_origins": no_origins,
+                },
+                "required": ["scopes"],
             },
-            "required": ["kind", "allowed_origins"],
         },
-    ]
+    )
 
 
 class KeyCreate(BaseModel):

@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -47,25 +48,14 @@ def _attribute_filters(values: list[str] | None) -> dict[str, list[str]]:
     return equals
 
 
-@router.get(
-    "/v1/scores",
-    response_model=ScoreReport,
-    operation_id="getScores",
-    responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-        **problems(
-            Documented(422, "mixed-scales", "Surveys have different scales"),
-            Documented(422, "too-many-rows", "Result too large"),
-        ),
-    },
-)
-async def get_scores(
-    session: ReadSessionDep,
-    caller: Annotated[Principal, Depends(require("scores:read"))],
+@dataclass
+class ScoreQuery:
+    """The parameters of a score report, the same for its JSON and its CSV."""
+
     survey_id: Annotated[
         list[uuid.UUID],
         Query(min_length=1, max_length=100, description="One or more surveys of one scale."),
-    ],
+    ]
     group_by: Annotated[
         list[str] | None,
         Query(
@@ -73,66 +63,109 @@ async def get_scores(
             "attributes.<key>; repeat the parameter or separate with commas. theme: a row per "
             "theme (an answer mentioning two counts in both) and one for comments with none."
         ),
-    ] = None,
-    interval: Interval = "none",
-    tz: Annotated[str, Query(max_length=64, description="IANA time zone of the buckets.")] = "UTC",
+    ] = None
+    interval: Interval = "none"
+    tz: Annotated[str, Query(max_length=64, description="IANA time zone of the buckets.")] = "UTC"
     from_: Annotated[
         str | None,
         Query(alias="from", description="Inclusive; a date means local midnight in `tz`."),
-    ] = None,
-    to: Annotated[str | None, Query(description="Exclusive; same forms as `from`.")] = None,
-    segment: Annotated[list[Label] | None, Query()] = None,
-    touchpoint: Annotated[list[Label] | None, Query()] = None,
-    channel: Annotated[list[Channel] | None, Query()] = None,
-    locale: Annotated[list[Locale] | None, Query()] = None,
+    ] = None
+    to: Annotated[str | None, Query(description="Exclusive; same forms as `from`.")] = None
+    segment: Annotated[list[Label] | None, Query()] = None
+    touchpoint: Annotated[list[Label] | None, Query()] = None
+    channel: Annotated[list[Channel] | None, Query()] = None
+    locale: Annotated[list[Locale] | None, Query()] = None
     attribute: Annotated[
         list[str] | None,
         Query(
             description="Attribute filter `key:value`; repeatable.",
             json_schema_extra=_attribute_schema,
         ),
-    ] = None,
+    ] = None
     theme: Annotated[
         list[ThemeValue] | None,
         Query(description="Comments that mention this theme (id or name); repeatable: any."),
-    ] = None,
-    min_n: Annotated[int, Query(ge=1, le=1_000_000)] = 30,
-    format: Literal["json", "csv"] | None = None,
-    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
-):
+    ] = None
+    min_n: Annotated[int, Query(ge=1, le=1_000_000)] = 30
+
+
+async def _report(session: Any, caller: Principal, q: ScoreQuery) -> Any:
     equals = {
         name: values
         for name, values in (
-            ("segment", segment),
-            ("touchpoint", touchpoint),
-            ("channel", channel),
-            ("locale", locale),
-            ("theme", theme),
+            ("segment", q.segment),
+            ("touchpoint", q.touchpoint),
+            ("channel", q.channel),
+            ("locale", q.locale),
+            ("theme", q.theme),
         )
         if values
     }
-    equals.update(_attribute_filters(attribute))
-    report = await service.compute(
+    equals.update(_attribute_filters(q.attribute))
+    return await service.compute(
         session,
         caller.project_id,
         service.ScoreParams(
-            survey_ids=survey_id,
-            group_by=_split(group_by),
-            interval=interval,
-            tz=tz,
-            start=from_,
-            end=to,
+            survey_ids=q.survey_id,
+            group_by=_split(q.group_by),
+            interval=q.interval,
+            tz=q.tz,
+            start=q.from_,
+            end=q.to,
             equals=equals,
-            min_n=min_n,
+            min_n=q.min_n,
         ),
     )
+
+
+Reader = Annotated[Principal, Depends(require("scores:read"))]
+SCORE_PROBLEMS = problems(
+    Documented(422, "mixed-scales", "Surveys have different scales"),
+    Documented(422, "too-many-rows", "Result too large"),
+)
+CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}}
+
+
+@router.get(
+    "/v1/scores",
+    response_model=ScoreReport,
+    operation_id="getScores",
+    responses={200: CSV, **SCORE_PROBLEMS},
+)
+async def get_scores(
+    session: ReadSessionDep,
+    caller: Reader,
+    query: Annotated[ScoreQuery, Depends()],
+    format: Literal["json", "csv"] | None = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+):
+    """Scores as JSON, or as CSV with `format=csv` or `Accept: text/csv` (the same CSV as
+    `getScoresCsv`, whose document says so to generated clients)."""
+    report = await _report(session, caller, query)
     wants_csv = format == "csv" or (format is None and "text/csv" in (accept or ""))
     if wants_csv:
-        return HttpResponse(
-            csv.to_csv(report),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'inline; filename="scores.csv"'},
-        )
+        return _csv(report)
     # Serialised directly: the rows are already plain JSON data, and model validation of
     # thousands of rows cost more than the query (the response model documents the shape).
     return HttpResponse(orjson.dumps(report), media_type="application/json")
+
+
+@router.get(
+    "/v1/scores.csv",
+    operation_id="getScoresCsv",
+    response_class=HttpResponse,
+    responses={200: {"description": "The report as CSV.", **CSV}, **SCORE_PROBLEMS},
+)
+async def get_scores_csv(
+    session: ReadSessionDep, caller: Reader, query: Annotated[ScoreQuery, Depends()]
+) -> HttpResponse:
+    """The report of `getScores` as CSV, one row per group and bucket."""
+    return _csv(await _report(session, caller, query))
+
+
+def _csv(report: Any) -> HttpResponse:
+    return HttpResponse(
+        csv.to_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'inline; filename="scores.csv"'},
+    )

@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.apidoc.declare import cases
 from app.validation import STRICT, Label, Locale, Name, NotNull, Text
 
 Kind = Literal["nps", "csat", "ces"]
@@ -27,10 +28,8 @@ def _scales(schema: dict[str, Any]) -> None:
 
     every = sorted({s for scales in SCALES.values() for s in scales})
     schema["properties"]["scale_max"]["anyOf"][0]["enum"] = every
-    schema["anyOf"] = [
-        {"properties": {"kind": {"const": kind}, "scale_max": {"enum": [*scales, None]}}}
-        for kind, scales in SCALES.items()
-    ]
+    rules = {k: {"properties": {"scale_max": {"enum": [*s, None]}}} for k, s in SCALES.items()}
+    cases(schema, "kind", rules)
 
 
 def _update_scales(schema: dict[str, Any]) -> None:

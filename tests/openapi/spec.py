@@ -1,10 +1,12 @@
 """Reading the app's API document in tests: an operation, its problem types, and whether a
 real answer fits what it documents."""
 
+import re
+from datetime import datetime
 from typing import Any
 
 import httpx
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 
 
 def operation(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
@@ -32,9 +34,24 @@ def problem_types(spec: dict[str, Any], operation_id: str, status: int) -> set[s
     return set(refinement["properties"]["type"]["enum"])
 
 
+FORMATS = FormatChecker()
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _date_time(value: object) -> bool:
+    if isinstance(value, str):
+        if not RFC3339.match(value):
+            raise ValueError(value)
+        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    return True
+
+
 def schema_errors(spec: dict[str, Any], schema: dict[str, Any], value: Any) -> list[str]:
+    """Why `value` does not fit `schema` (formats checked too), or nothing."""
     root = {**schema, "components": spec["components"]}
-    return [e.message for e in Draft202012Validator(root).iter_errors(value)]
+    validator = Draft202012Validator(root, format_checker=FORMATS)
+    return [e.message for e in validator.iter_errors(value)]
 
 
 def assert_documented(spec: dict[str, Any], operation_id: str, response: httpx.Response) -> None:
