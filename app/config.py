@@ -24,6 +24,12 @@ class Settings(BaseSettings):
         2.0, description="Seconds to wait when opening a database connection."
     )
     sqlite_busy_timeout_ms: int = Field(5000, description="SQLite busy timeout in milliseconds.")
+    statement_timeout_seconds: float = Field(
+        30,
+        ge=0,
+        description="Longest a database statement may run before it is cancelled and the "
+        "request answers 503 query-timeout (0: no limit).",
+    )
     db_pgbouncer: bool = Field(
         False,
         description="The database URLs point at PgBouncer in transaction pooling mode: no "

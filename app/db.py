@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from app import querytime
 from app.config import Settings, get_settings
 
 _engine: AsyncEngine | None = None
@@ -52,8 +53,10 @@ def build_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
         )
         _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
+        querytime.bound_sqlite(engine, settings.statement_timeout_seconds)
         return engine
-    return create_async_engine(
+    limit = settings.statement_timeout_seconds
+    engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
@@ -61,11 +64,14 @@ def build_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         pool_pre_ping=True,
         connect_args={
             "timeout": settings.db_connect_timeout,
-            "command_timeout": 30,
+            # A backstop only: the server cancels a statement first (app.querytime).
+            "command_timeout": limit + 5 if limit else None,
             "server_settings": {"timezone": "UTC"},
             **(_PGBOUNCER_CONNECT_ARGS if settings.db_pgbouncer else {}),
         },
     )
+    querytime.bound_postgresql(engine, limit)
+    return engine
 
 
 def _unnamed() -> str:

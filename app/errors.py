@@ -108,3 +108,10 @@ class ServiceUnavailable(ProblemError):
 
     def __init__(self, detail: str, retry_after: int = 1) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class QueryTimeout(ServiceUnavailable):
+    """A statement ran past SENTIO_STATEMENT_TIMEOUT_SECONDS and was cancelled."""
+
+    slug = "query-timeout"
+    title = "Query took too long"

@@ -32,5 +32,8 @@ async def upgrade(engine: AsyncEngine) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
-    async with engine.begin() as connection:
-        await connection.run_sync(run)
+    async with engine.connect() as connection:
+        # A migration may rewrite a large table: no statement time limit (app.querytime).
+        await connection.execution_options(statement_timeout=0)
+        async with connection.begin():
+            await connection.run_sync(run)

@@ -14,7 +14,15 @@ from starlette.responses import JSONResponse
 from starlette.routing import get_route_path
 
 from app.db import is_unavailable
-from app.errors import BadRequest, Conflict, InvalidInput, ProblemError, ServiceUnavailable
+from app.errors import (
+    BadRequest,
+    Conflict,
+    InvalidInput,
+    ProblemError,
+    QueryTimeout,
+    ServiceUnavailable,
+)
+from app.querytime import is_query_timeout
 from app.security.redact import safe_path
 
 log = logging.getLogger("sentio.errors")
@@ -60,6 +68,13 @@ def _summary(errors: list[dict[str, Any]]) -> str:
 def database_problem(exc: Exception, path: str) -> ProblemError | None:
     """The problem a database error stands for (a conflict, or 503 with Retry-After), or
     None for an error that is a bug."""
+    if is_query_timeout(exc):
+        log.warning("statement timed out on %s", path)
+        return QueryTimeout(
+            "The query took longer than this server allows and was stopped; retry later, "
+            "or ask for less (a shorter range, fewer groups).",
+            retry_after=5,
+        )
     if isinstance(exc, IntegrityError):
         log.warning("integrity error on %s: %s", path, exc.orig)
         return Conflict("The change conflicts with the stored data; reload and try again.")

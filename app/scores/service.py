@@ -62,6 +62,7 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
     zone = parse_zone(p.tz)
     start, end = parse_time(p.start, "from", zone), parse_time(p.end, "to", zone)
     check_range(start, end)
+    _check_size(p.interval, zone, start, end)
 
     found = {s.id: s for s in await surveys.get_many(session, project_id, p.survey_ids)}
     for survey_id in p.survey_ids:
@@ -126,12 +127,7 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
         groups[()] = {}
     series = _bucket_series(p.interval, zone, start, end, groups)
     if len(groups) * len(series) > MAX_ROWS:
-        raise InvalidInput(
-            f"That would return {len(groups) * len(series)} rows (at most {MAX_ROWS}); "
-            "use a coarser interval, a shorter range or fewer dimensions.",
-            slug="too-many-rows",
-            title="Result too large",
-        )
+        raise _too_many(len(groups) * len(series))
 
     summarize_series = stats.series(kind, scale_min, scale_max, p.min_n)
     empty = [0] * width
@@ -157,6 +153,36 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
         "min_n": p.min_n,
         "rows": rows,
     }
+
+
+def _too_many(rows: int, at_least: str = "") -> InvalidInput:
+    return InvalidInput(
+        f"That would return {at_least}{rows} rows (at most {MAX_ROWS}); "
+        "use a coarser interval, a shorter range or fewer dimensions.",
+        slug="too-many-rows",
+        title="Result too large",
+    )
+
+
+def _check_size(interval: str, zone, start, end) -> None:
+    """Refuse, before any query, a range with more buckets than a report may have rows.
+
+    Every group has a row per bucket from `from` (else the first answer) to `to` (else
+    now), so the buckets between the bounds given and now are a floor on the rows. Without
+    this, `from=0001-01-02&to=9999-12-30` by day built millions of buckets on the event
+    loop before the count after the query refused them."""
+    if interval == "none" or (start is None and end is None):
+        return
+    now = utcnow()
+    lo = start if start is not None else now
+    hi = end if end is not None else now
+    if lo >= hi:
+        return
+    first = buckets.instant_bucket(lo, interval, zone)
+    last = buckets.instant_bucket(hi - timedelta(microseconds=1), interval, zone)
+    count = buckets.count_between(first, last, interval)
+    if count > MAX_ROWS:
+        raise _too_many(count, "at least ")
 
 
 def _bucket_series(interval, zone, start, end, groups) -> list[date | None]:
