@@ -5,7 +5,7 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Query
 from starlette.responses import Response as HttpResponse
 
-from app.auth.dependencies import SessionDep, require
+from app.auth.dependencies import ReadSessionDep, SessionDep, require
 from app.auth.service import Principal
 from app.journeys import csv, service
 from app.journeys.schemas import (
@@ -56,7 +56,7 @@ def _answer(report: dict, to_csv, name: str, format: Format, accept: str | None)
     "/v1/analytics/churn", response_model=ChurnReport, operation_id="getChurn", responses=CSV
 )
 async def get_churn(
-    session: SessionDep,
+    session: ReadSessionDep,
     caller: Reader,
     survey_id: Annotated[
         list[uuid.UUID],
@@ -93,7 +93,7 @@ async def get_churn(
     "/v1/analytics/drivers", response_model=DriverReport, operation_id="getDrivers", responses=CSV
 )
 async def get_drivers(
-    session: SessionDep,
+    session: ReadSessionDep,
     caller: Reader,
     relationship_survey_id: Annotated[
         list[uuid.UUID], Query(min_length=1, max_length=100, description="NPS, one scale.")
@@ -138,7 +138,7 @@ async def get_drivers(
     responses=CSV,
 )
 async def get_journey_analytics(
-    session: SessionDep,
+    session: ReadSessionDep,
     caller: Reader,
     from_: Annotated[
         str | None, Query(alias="from", description="Inclusive; default 90 days before `to`.")
@@ -192,7 +192,7 @@ async def set_journey(
 
 @router.get("/v1/customers", response_model=CustomerPage, operation_id="listCustomers")
 async def list_customers(
-    session: SessionDep,
+    session: ReadSessionDep,
     caller: Reader,
     relationship_survey_id: Annotated[
         list[uuid.UUID] | None,
@@ -223,7 +223,7 @@ async def list_customers(
     response_model=CustomerJourney,
     operation_id="getCustomerJourney",
 )
-async def get_customer_journey(customer_id: CustomerId, session: SessionDep, caller: Reader):
+async def get_customer_journey(customer_id: CustomerId, session: ReadSessionDep, caller: Reader):
     """Every answer, invitation (never its links) and outcome of one customer, in time
     order."""
     return await service.customer_journey(session, caller.project_id, customer_id)

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import Discriminator, Tag, TypeAdapter, ValidationError
 from starlette.responses import Response as HttpResponse
 
-from app.auth.dependencies import SessionDep, require
+from app.auth.dependencies import ReadSessionDep, SessionDep, require
 from app.auth.service import Principal
 from app.errors import BadRequest
 from app.idempotency.dependencies import Idempotent
@@ -112,7 +112,7 @@ async def create_outcomes(
 
 @router.get("/v1/outcomes", response_model=OutcomePage, operation_id="listOutcomes")
 async def list_outcomes(
-    session: SessionDep,
+    session: ReadSessionDep,
     caller: Reader,
     customer_id: CustomerId | None = None,
     type: Annotated[list[OutcomeType] | None, Query()] = None,
