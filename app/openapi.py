@@ -24,7 +24,7 @@ dependency may carry its own with `@raises(...)`: every route using it documents
 A route that declares a 404 replaces those guessed from its ids' names.
 
 Query parameters a route parses itself are described by name (`cursor`, `from`, `to`,
-`updated_since`: see `app.apidoc.parameters`).
+`updated_since`, `as_of`: see `app.apidoc.parameters`).
 
 Every answer documents `X-Request-ID`; rate-limited paths `RateLimit` and
 `RateLimit-Policy`; idempotent creates `Idempotent-Replayed`; 429 and 503 `Retry-After`.

@@ -2,7 +2,7 @@
 and parses them itself), described by name for every route that has them:
 
 - `cursor`: an opaque cursor from `app.pagination` (base64url, no padding);
-- `from`, `to`, `updated_since`: times as `app.timeparams.parse_time` reads them, an ISO
+- `from`, `to`, `updated_since`, `as_of`: times as `app.timeparams.parse_time` reads them, an ISO
   8601 date or date-time.
 """
 
@@ -14,7 +14,7 @@ TIME = {
     "anyOf": [{"format": "date"}, {"format": "date-time"}],
     "description": "An ISO 8601 date (`2024-05-01`) or date-time (`2024-05-01T12:00:00Z`).",
 }
-BY_NAME = {"cursor": CURSOR, "from": TIME, "to": TIME, "updated_since": TIME}
+BY_NAME = {"cursor": CURSOR, "from": TIME, "to": TIME, "updated_since": TIME, "as_of": TIME}
 
 
 def _is_text(schema: dict[str, Any]) -> bool:

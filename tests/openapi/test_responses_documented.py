@@ -9,6 +9,11 @@ from .spec import assert_documented, operation, resolve
 PUBLIC = "/v1/public/responses"
 
 
+def body_of(spec, operation_id: str, status: str) -> dict:
+    content = operation(spec, operation_id)["responses"][status]["content"]
+    return content["application/json"]["schema"]
+
+
 async def test_answer_invitation_documents_its_updated_200(app, api: Api):
     spec = app.openapi()
     survey = await api.survey()
@@ -19,7 +24,7 @@ async def test_answer_invitation_documents_its_updated_200(app, api: Api):
     assert again.json()["status"] == "updated"
     for answer in (first, again):
         assert_documented(spec, "answerInvitation", answer)
-    assert "application/json" in operation(spec, "answerInvitation")["responses"]["200"]["content"]
+    assert body_of(spec, "answerInvitation", "200") == body_of(spec, "answerInvitation", "201")
 
 
 async def test_add_unsubscribe_documents_its_repeat_200(app, api: Api):
@@ -29,6 +34,7 @@ async def test_add_unsubscribe_documents_its_repeat_200(app, api: Api):
     assert (first.status_code, again.status_code) == (201, 200)
     for answer in (first, again):
         assert_documented(spec, "addUnsubscribe", answer)
+    assert body_of(spec, "addUnsubscribe", "200") == {"$ref": "#/components/schemas/UnsubscribeOut"}
 
 
 def test_every_answer_documents_its_request_id_and_rate_limited_ones_the_limit(app):
@@ -76,6 +82,12 @@ async def test_scores_csv_is_declared_as_text_csv(app, api: Api):
     as_json = await api.get("/v1/scores", params={"survey_id": survey["id"]})
     for answer in (as_csv, as_json):
         assert_documented(spec, "getScores", answer)
+    # its own operation, whose only body is CSV: what generated clients read as text
+    only_csv = operation(spec, "getScoresCsv")["responses"]["200"]["content"]
+    assert list(only_csv) == ["text/csv"]
+    csv = await api.get("/v1/scores.csv", params={"survey_id": survey["id"]})
+    assert csv.text == as_csv.text
+    assert_documented(spec, "getScoresCsv", csv)
 
 
 def test_creates_link_to_the_operations_that_read_what_they_made(app):
