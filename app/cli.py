@@ -82,6 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(),
         proxy_headers=False,  # forwarding headers: SENTIO_TRUSTED_PROXIES (app.security)
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        http="app.serving:TimedHttpProtocol",  # header and body read timeouts
         log_config=None,  # Sentio's own log format (SENTIO_LOG_FORMAT)
         access_log=False,  # Sentio logs each request itself, without raw paths
     )

@@ -49,6 +49,19 @@ class Settings(BaseSettings):
         5, ge=0, description="After the replica failed, reads stay on the primary this long."
     )
     max_body_bytes: int = Field(1_048_576, description="Largest accepted request body (413 above).")
+    header_timeout_seconds: float = Field(
+        10,
+        ge=0,
+        description="A client must send a request's line and headers within this time "
+        "(from connecting, or from the request's first byte); else 408 and the connection "
+        "closes (0: no limit).",
+    )
+    body_timeout_seconds: float = Field(
+        30,
+        ge=0,
+        description="A client must send a request's body within this time of its headers; "
+        "else the connection closes (0: no limit).",
+    )
     shutdown_grace_seconds: int = Field(
         20, description="On SIGTERM, how long in-flight requests may take to finish."
     )

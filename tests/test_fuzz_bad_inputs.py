@@ -53,6 +53,10 @@ BODIES = [
      422, "validation-error"),
     ("submitted_at without a zone", {"json": {"score": 9, "submitted_at": "2020-01-01T00:00:00"}},
      422, "validation-error"),
+    ("submitted_at as a Unix time", {"json": {"score": 9, "submitted_at": 0}},
+     422, "validation-error"),
+    ("submitted_at as numeric text", {"json": {"score": 9, "submitted_at": "1700000000"}},
+     422, "validation-error"),
     ("malformed locale", {"json": {"score": 9, "locale": "<script>"}}, 422, "validation-error"),
     ("malformed Idempotency-Key", {"json": {"score": 9}, "headers": {"Idempotency-Key": "a b"}},
      422, None),
@@ -88,9 +92,16 @@ QUERIES = [
     ("limit out of range", "GET", "/v1/responses?limit=100000", 422),
     ("garbage cursor", "GET", "/v1/responses?cursor=%25%25garbage", 400),
     ("unparseable time", "GET", "/v1/responses?from=yesterday", 422),
+    ("time before the calendar's start", "GET",
+     "/v1/responses?updated_since=0001-01-01T00:00:00%2B05:00", 422),
+    ("time past the calendar's end", "GET",
+     "/v1/exports/responses?from=9999-12-31T23:00:00-05:00", 422),
+    ("cursor holding a time past the calendar", "GET",
+     "/v1/responses?cursor=eyJ0IjoiMDAwMS0wMS0wMVQwMDowMDowMCswNTowMCIsImlkIjoiMDE5MDAwMDAtMDAw"
+     "MC03MDAwLTgwMDAtMDAwMDAwMDAwMDAwIn0", 400),
     ("unknown route", "GET", "/v1/nope", 404),
     ("wrong method", "PUT", "/v1/surveys", 405),
-]
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("case", "method", "url", "status"), QUERIES, ids=[q[0] for q in QUERIES])
@@ -100,9 +111,18 @@ async def test_bad_urls_are_refused(api, case, method, url, status):
 
 async def test_unknown_zone_and_grouping_are_refused(api):
     survey = await api.survey()
-    for query in ("tz=Mars/Base", "group_by=password"):
+    for query in (
+        "tz=Mars/Base",
+        "group_by=password",
+        "from=0001-01-01&tz=Asia/Tokyo",  # local midnight before year 1 in UTC
+        "to=9999-12-31T23:00:00-05:00",  # past year 9999 in UTC
+    ):
         r = await api.get(f"/v1/scores?survey_id={survey['id']}&{query}")
         assert_problem(r, 422, "validation-error")
+    r = await api.get(
+        f"/v1/scores?survey_id={survey['id']}&interval=day&from=0001-01-02&to=9999-12-30"
+    )
+    assert_problem(r, 422, "too-many-rows")
 
 
 async def test_credentials(api, client):
