@@ -92,7 +92,6 @@ def find_topics(texts: list[str], limit: int) -> list[Topic]:
         stop_words=sorted(stop_words()),
         ngram_range=(1, 2),
         min_df=max(3, math.ceil(0.002 * len(docs))),
-        max_df=0.3,
         sublinear_tf=True,
         max_features=MAX_TERMS,
     )

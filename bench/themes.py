@@ -1,0 +1,431 @@
+"""Comment themes, measured: suggestion quality, tagging cost on ingest, re-tag and scores
+grouped by theme speed (BENCHMARKS.md, "Comment themes").
+
+    python -m bench.themes quality [--comments 5000] [--seed 7]
+    python -m bench.themes ingest  [--rounds 3] [--seconds 10]
+    python -m bench.themes retag   [--rows 1000000]
+    python -m bench.themes scores  [--rows 10000000] [--fresh]
+
+The last three use PostgreSQL (--pg, databases sentio_bench_themes_*); ingest drives a
+Sentio server on 127.0.0.1 with wrk, alternating a project without themes and one with 50
+themes of 20 phrases in the same run.
+"""
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+
+from bench import data
+from bench.servers import BIN, LOAD_CPU, ROOT, Load, Server, pinned
+from bench.themes_data import PHRASES, generate, shares
+
+OUT = ROOT / "bench" / "out"
+YEAR_END = datetime(2026, 1, 1, tzinfo=UTC)
+YEAR_START = YEAR_END - timedelta(days=364)
+PORT = 18090
+
+
+async def recreate(pg: str, name: str) -> str:
+    conn = await asyncpg.connect(f"{pg}/postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return f"{pg}/{name}"
+
+
+async def exists(pg: str, name: str) -> bool:
+    conn = await asyncpg.connect(f"{pg}/postgres")
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    finally:
+        await conn.close()
+
+
+def sqlalchemy_url(dsn: str) -> str:
+    return dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+async def prepare(dsn: str, surveys: int) -> tuple[uuid.UUID, str, list[uuid.UUID]]:
+    """Migrate, then one project, an admin key and NPS surveys, made by Sentio's own code."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from app.auth.service import create_key
+    from app.config import get_settings
+    from app.db import build_engine
+    from app.migrate import upgrade
+    from app.models import Project, Survey
+
+    settings = get_settings().model_copy(update={"database_url": sqlalchemy_url(dsn)})
+    engine = build_engine(settings)
+    try:
+        await upgrade(engine)
+        async with async_sessionmaker(engine)() as session, session.begin():
+            project = Project(name="benchmark")
+            session.add(project)
+            await session.flush()
+            _key, secret = await create_key(session, ["admin"], project_id=project.id)
+            made = [
+                Survey(project_id=project.id, name=f"Product {i} NPS", kind="nps",
+                       scale_max=10, question="How likely are you to recommend us?", texts={})
+                for i in range(surveys)
+            ]  # fmt: skip
+            session.add_all(made)
+            await session.flush()
+            return project.id, secret, [s.id for s in made]
+    finally:
+        await engine.dispose()
+
+
+def sentio_server(dsn: str) -> Server:
+    command = [str(BIN / "sentio"), "serve", "--host", "127.0.0.1", "--port", str(PORT)]
+    env = {
+        "SENTIO_DATABASE_URL": sqlalchemy_url(dsn),
+        "SENTIO_LOG_LEVEL": "warning",
+        "SENTIO_RATE_LIMIT_API": "1000000000/minute",
+    }
+    return Server("sentio-themes", command, env, PORT)
+
+
+# --- quality -------------------------------------------------------------------------
+
+
+def quality(comments: int, seed: int, limit: int = 10) -> int:
+    from app.themes.suggestions import find_topics
+
+    labelled = generate(comments, seed)
+    started = time.perf_counter()
+    topics = find_topics([c.text for c in labelled], limit)
+    seconds = time.perf_counter() - started
+    print(f"{comments:,} comments (seed {seed}), top {limit} suggestions in {seconds:.1f} s\n")
+    print("| planted theme | share | best suggestion (label) | precision | recall | recovered |")
+    print("|---|---|---|---|---|---|")
+    missed = 0
+    for theme, share in sorted(shares(labelled).items(), key=lambda kv: -kv[1]):
+        total = sum(theme in c.themes for c in labelled)
+        best = None
+        for topic in topics:
+            hits = sum(theme in labelled[i].themes for i in topic.covered)
+            precision, recall = hits / len(topic.covered), hits / total
+            key = (precision >= 0.8, recall if precision >= 0.8 else precision)
+            if best is None or key > best[0]:
+                best = (key, topic.label, precision, recall)
+        assert best is not None
+        _key, label, precision, recall = best
+        target = share >= 3
+        ok = precision >= 0.8
+        missed += target and not ok
+        verdict = ("yes" if ok else "**no**") if target else "(below 3%)"
+        print(f"| {theme} | {share:.1f}% | {label} | {precision:.2f} | {recall:.2f} | {verdict} |")
+    print("\nSuggestions:")
+    for topic in topics:
+        print(f"- {topic.label}: {len(topic.covered)} comments, phrases {topic.phrases}")
+    return 1 if missed else 0
+
+
+# --- shared set-up -------------------------------------------------------------------
+
+WORDS = [
+    "checkout", "invoice", "password", "login", "battery", "screen", "driver", "courier",
+    "warranty", "coupon", "discount", "voucher", "subscription", "newsletter", "cancel",
+    "upgrade", "install", "update", "sync", "export", "report", "dashboard", "search",
+    "filter", "size", "color", "fabric", "seam", "zipper", "strap", "lid", "handle",
+]  # fmt: skip
+ADJECTIVES = ["broken", "missing", "wrong", "slow", "confusing", "expired", "lost", "noisy"]
+
+
+def fifty_themes() -> list[tuple[str, list[str]]]:
+    """50 themes of 20 phrases: the planted themes' own phrases in four languages (the
+    comments mention them), then synthetic ones that rarely match."""
+    themes = []
+    for name, languages in PHRASES.items():
+        phrases = [p for listed in languages.values() for p in listed][:20]
+        themes.append((name, phrases))
+    i = 0
+    while len(themes) < 50:
+        phrases = [
+            f"{ADJECTIVES[(i + j) % len(ADJECTIVES)]} {WORDS[(3 * i + j) % len(WORDS)]}"
+            for j in range(20)
+        ]
+        themes.append((f"synthetic {i}", phrases))
+        i += 1
+    return [(name, (phrases * 2)[:20]) for name, phrases in themes]
+
+
+async def add_themes(dsn: str, project_id: uuid.UUID, themes) -> list[uuid.UUID]:
+    """Themes written as the API writes them, with no re-tag pending (no history yet, or
+    tags written by the caller)."""
+    conn = await asyncpg.connect(dsn)
+    ids = []
+    try:
+        now = datetime.now(UTC)
+        for name, phrases in themes:
+            theme_id = uuid.uuid4()
+            await conn.execute(
+                "INSERT INTO themes (id, project_id, name, phrases, created_at, updated_at, "
+                "phrases_changed_at, tagging_pending, tagging_done, tagging_total, "
+                "tagging_final_pass) VALUES ($1, $2, $3, $4::jsonb, $5, $5, $5, false, 0, 0, "
+                "true)",
+                theme_id, project_id, name, _json(phrases), now - timedelta(days=1),
+            )  # fmt: skip
+            ids.append(theme_id)
+    finally:
+        await conn.close()
+    return ids
+
+
+def _json(values: list[str]) -> str:
+    import json
+
+    return json.dumps(values)
+
+
+# --- ingest --------------------------------------------------------------------------
+
+
+async def wrk_comments(url: str, path: str, key: str, comments: Path, seconds: float) -> Load:
+    command = pinned(
+        LOAD_CPU,
+        [
+            *("wrk", "-t1", "-c32", f"-d{max(1, round(seconds))}s", "--timeout", "10s"),
+            *("-s", str(ROOT / "bench" / "post_comments.lua"), url, "--", path, key),
+            str(comments),
+        ],
+    )
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    stdout, stderr = await process.communicate()
+    line = next((ln for ln in stdout.decode().splitlines() if ln.startswith("JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk failed: {stdout.decode()} {stderr.decode()}")
+    import json
+
+    found = json.loads(line[5:])
+    return Load(
+        rps=found["requests"] / (found["duration_us"] / 1e6),
+        p50_ms=found["p50_us"] / 1000,
+        p99_ms=found["p99_us"] / 1000,
+        requests=found["requests"],
+        failures=found["errors"] + found["non2xx"],
+    )
+
+
+async def ingest(pg: str, rounds: int, seconds: float) -> int:
+    dsn = await recreate(pg, "sentio_bench_themes_ingest")
+    _plain_project, plain_key, [plain_survey] = await prepare(dsn, 1)
+    themed_project, themed_key, [themed_survey] = await prepare(dsn, 1)
+    await add_themes(dsn, themed_project, fifty_themes())
+    OUT.mkdir(exist_ok=True)
+    comments = OUT / "comments.txt"
+    comments.write_text("\n".join(c.text for c in generate(2000, seed=1)) + "\n")
+    server = sentio_server(dsn)
+    plain = f"/v1/surveys/{plain_survey}/responses"
+    themed = f"/v1/surveys/{themed_survey}/responses"
+    try:
+        await server.start("/healthz")
+        await wrk_comments(server.url, plain, plain_key, comments, 2)  # warm up
+        await wrk_comments(server.url, themed, themed_key, comments, 2)
+        without, with_themes = [], []
+        for _ in range(rounds):
+            without.append(await wrk_comments(server.url, plain, plain_key, comments, seconds))
+            load = await wrk_comments(server.url, themed, themed_key, comments, seconds)
+            with_themes.append(load)
+    finally:
+        server.stop()
+    conn = await asyncpg.connect(dsn)
+    try:
+        tags = await conn.fetchval("SELECT count(*) FROM response_themes")
+        answers = await conn.fetchval(
+            "SELECT count(*) FROM responses WHERE project_id = $1", themed_project
+        )
+    finally:
+        await conn.close()
+    ratios = [w.rps / o.rps for w, o in zip(with_themes, without, strict=True)]
+    failures = sum(load.failures for load in without + with_themes)
+    print(f"ingest with comments, {rounds} alternations of {seconds:.0f} s, 32 connections")
+    print(f"  without themes:     {[round(o.rps) for o in without]} req/s")
+    print(f"  50 themes x 20:     {[round(w.rps) for w in with_themes]} req/s")
+    print(
+        f"  ratio with/without: median {statistics.median(ratios):.3f} "
+        f"(min {min(ratios):.3f}, max {max(ratios):.3f}); overhead "
+        f"{100 * (1 - statistics.median(ratios)):.1f}%"
+    )
+    print(f"  {answers:,} themed answers written with {tags:,} tags; {failures} failures")
+    return 1 if failures else 0
+
+
+# --- history with comments, generated in PostgreSQL --------------------------------
+
+COMMENTED = data.INSERT.replace(
+    "    NULL,\n    CASE WHEN deleted THEN NULL ELSE 'customer-'",
+    "    CASE WHEN deleted OR h % 3 = 0 THEN NULL\n"
+    "         ELSE ($10::text[])[1 + (h / 17 % cardinality($10::text[]))] END,\n"
+    "    CASE WHEN deleted THEN NULL ELSE 'customer-'",
+)
+assert COMMENTED != data.INSERT
+TEXTS = [c.text for c in generate(400, seed=2)]
+
+
+async def history(dsn: str, rows: int, progress=print) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """A project with `rows` answers over a year, two in three with a comment."""
+    project_id, _key, survey_ids = await prepare(dsn, 4)
+    conn = await asyncpg.connect(dsn)
+    try:
+        step = (YEAR_END - YEAR_START).total_seconds() / rows
+        thresholds = data.cumulative(data.SCORE_WEIGHTS)
+        for first in range(0, rows, data.CHUNK):
+            last = min(rows, first + data.CHUNK)
+            await conn.execute(
+                COMMENTED, project_id, survey_ids, thresholds, data.SEGMENTS,
+                data.TOUCHPOINTS, YEAR_START, step, first, last, TEXTS,
+            )  # fmt: skip
+            progress(f"  generated {last:,} of {rows:,} answers")
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return project_id, survey_ids
+
+
+# --- re-tag --------------------------------------------------------------------------
+
+
+async def retag(pg: str, rows: int) -> int:
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from app.config import get_settings
+    from app.db import build_engine, utcnow
+    from app.themes import tagging
+    from app.themes.matching import Matcher
+
+    dsn = await recreate(pg, "sentio_bench_themes_retag")
+    print(f"generating {rows:,} answers…")
+    project_id, _surveys = await history(dsn, rows)
+    name, phrases = fifty_themes()[0]
+    [theme_id] = await add_themes(dsn, project_id, [(name, phrases)])
+    conn = await asyncpg.connect(dsn)
+    await conn.execute(
+        "UPDATE themes SET tagging_pending = true, tagging_final_pass = false, "
+        "phrases_changed_at = now() WHERE id = $1",
+        theme_id,
+    )
+    settings = get_settings().model_copy(update={"database_url": sqlalchemy_url(dsn)})
+    engine = build_engine(settings)
+    later = utcnow() + timedelta(hours=1)
+    started = time.perf_counter()
+    batches = await tagging.run_until_idle(async_sessionmaker(engine), clock=lambda: later)
+    seconds = time.perf_counter() - started
+    await engine.dispose()
+    tags = await conn.fetchval("SELECT count(*) FROM response_themes")
+    comments = await conn.fetch(
+        "SELECT comment, count(*) AS n FROM responses WHERE deleted_at IS NULL "
+        "AND comment IS NOT NULL AND score IS NOT NULL GROUP BY comment"
+    )
+    await conn.close()
+    matcher = Matcher.build([(theme_id, name, phrases)])
+    expected = sum(r["n"] for r in comments if matcher.match(r["comment"]))
+    total = sum(r["n"] for r in comments)
+    print(
+        f"re-tag of {total:,} comments ({rows:,} answers) for one theme of 20 phrases: "
+        f"{seconds:.1f} s in {batches} batches ({total / seconds:,.0f} comments/s); "
+        f"{tags:,} tags, expected {expected:,}"
+    )
+    return 0 if tags == expected else 1
+
+
+# --- scores grouped by theme ---------------------------------------------------------
+
+
+async def scores(pg: str, rows: int, fresh: bool, repeats: int = 5) -> int:
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from app.config import get_settings
+    from app.db import build_engine
+    from app.scores.service import ScoreParams, compute
+    from app.themes.matching import Matcher
+
+    name = f"sentio_bench_themes_scores_{rows}"
+    dsn = f"{pg}/{name}"
+    if fresh or not await exists(pg, name):
+        dsn = await recreate(pg, name)
+        print(f"generating {rows:,} answers…")
+        project_id, _surveys = await history(dsn, rows)
+        themes = fifty_themes()
+        ids = await add_themes(dsn, project_id, themes)
+        matcher = Matcher.build([(i, n, p) for i, (n, p) in zip(ids, themes, strict=True)])
+        pairs = [(text, t) for text in TEXTS for t in matcher.match(text)]
+        conn = await asyncpg.connect(dsn)
+        await conn.execute(
+            "INSERT INTO response_themes (response_id, theme_id) "
+            "SELECT r.id, m.theme_id FROM responses r "
+            "JOIN unnest($1::text[], $2::uuid[]) AS m(comment, theme_id) "
+            "ON r.comment = m.comment WHERE r.deleted_at IS NULL",
+            [p[0] for p in pairs], [p[1] for p in pairs],
+        )  # fmt: skip
+        await conn.execute("ANALYZE")
+        await conn.close()
+    conn = await asyncpg.connect(dsn)
+    project_id = await conn.fetchval("SELECT id FROM projects WHERE name = 'benchmark'")
+    survey_ids = [r["id"] for r in await conn.fetch("SELECT id FROM surveys ORDER BY id")]
+    tags = await conn.fetchval("SELECT count(*) FROM response_themes")
+    await conn.close()
+    settings = get_settings().model_copy(update={"database_url": sqlalchemy_url(dsn)})
+    engine = build_engine(settings)
+    sessions = async_sessionmaker(engine)
+    timings: dict[str, list[float]] = {}
+    params = {
+        "group_by=theme, whole year": ScoreParams(survey_ids=survey_ids, group_by=["theme"]),
+        "group_by=theme, one survey, one month": ScoreParams(
+            survey_ids=survey_ids[:1], group_by=["theme"], start="2025-06-01", end="2025-07-01"
+        ),
+        "theme=delivery filter, whole year": ScoreParams(
+            survey_ids=survey_ids, equals={"theme": ["delivery"]}
+        ),
+        "no theme (rollups), whole year": ScoreParams(survey_ids=survey_ids),
+    }
+    for label, p in params.items():
+        for _ in range(repeats):
+            async with sessions() as session:
+                started = time.perf_counter()
+                report = await compute(session, project_id, p)
+                timings.setdefault(label, []).append(time.perf_counter() - started)
+        timings[label].sort()
+        print(
+            f"{label}: median {statistics.median(timings[label]) * 1000:,.0f} ms "
+            f"(min {timings[label][0] * 1000:,.0f}), {len(report['rows'])} rows"
+        )
+    await engine.dispose()
+    print(f"{rows:,} answers, {tags:,} tags")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.themes", description=__doc__)
+    parser.add_argument("what", choices=["quality", "ingest", "retag", "scores"])
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--comments", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--fresh", action="store_true")
+    args = parser.parse_args()
+    if args.what == "quality":
+        return quality(args.comments, args.seed)
+    if args.what == "ingest":
+        return asyncio.run(ingest(args.pg, args.rounds, args.seconds))
+    if args.what == "retag":
+        return asyncio.run(retag(args.pg, args.rows))
+    return asyncio.run(scores(args.pg, args.rows, args.fresh))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
