@@ -31,6 +31,9 @@ FALL = "#b42318"
 CATEGORY_COLOURS = {"promoter": "#1b7f3b", "passive": "#8a6d00", "detractor": "#b42318"}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 CONFIG = {
+    # One image labelled by its caption (the data table beside it says the rest): Vega's
+    # own ARIA roles on every mark would make each point an unlabelled image.
+    "aria": False,
     "font": FONT,
     "axis": {"labelColor": INK, "titleColor": INK, "gridColor": "#e4e7eb", "labelFontSize": 12},
     "view": {"stroke": "transparent"},
@@ -39,6 +42,7 @@ CONFIG = {
 DATA = "points"
 TIME_FORMATS = {"day": "%d %b", "week": "%d %b", "month": "%b %Y", "quarter": "%b %Y"}
 _ROOT = re.compile(r"^<svg ")
+_INNER_ARIA = re.compile(r' (?:role="graphics-[a-z]+"|aria-roledescription="[^"]*")')
 
 
 def compiled(make: Callable[..., alt.TopLevelMixin]) -> Callable[..., dict[str, Any]]:
@@ -64,6 +68,7 @@ def render(chart: dict[str, Any], values: list[dict[str, Any]], lang: str, label
         format_locale=D3_LOCALES[lang],
         time_format_locale=D3_LOCALES[lang],
     )
+    svg = _INNER_ARIA.sub("", svg)
     return _ROOT.sub(
         f'<svg role="img" aria-labelledby="{label_id}" focusable="false" ', svg, count=1
     )
