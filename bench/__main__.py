@@ -26,6 +26,13 @@ def main() -> int:
     parser.add_argument("--fresh", action="store_true", help="regenerate the scores data")
     parser.add_argument("--profile", action="store_true", help="py-spy profile of ingest")
     parser.add_argument(
+        "--sqlite", action="store_true", help="also the SQLite section (1M answers, ingest)"
+    )
+    parser.add_argument(
+        "--sqlite-only", action="store_true", help="only the SQLite section; prints it only"
+    )
+    parser.add_argument("--sqlite-rows", type=int, default=1_000_000, help="SQLite answers")
+    parser.add_argument(
         "--smoke",
         action="store_true",
         help="tiny and quick: checks the benchmark works and scores are right, no timings",
@@ -39,6 +46,9 @@ def main() -> int:
         connections=args.connections,
         fresh=args.fresh,
         profile=args.profile,
+        sqlite=args.sqlite,
+        sqlite_only=args.sqlite_only,
+        sqlite_rows=args.sqlite_rows,
     )
     if args.smoke:
         options = options.smoke()

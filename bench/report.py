@@ -75,7 +75,12 @@ def render(options, machine: dict[str, str], results, elapsed: float) -> str:
         f"- **settings**: {options.rounds} alternations per comparison, {options.seconds:g} s "
         f"per load run, wrk 1 thread x {options.connections} connections pinned to CPU 1, "
         "each server one worker pinned to CPU 0, PostgreSQL unpinned; "
-        f"{options.rows:,} answers for the scores",
+        f"{options.rows:,} answers for the scores"
+        + (
+            f"; SQLite section: {options.sqlite_rows:,} answers, one file"
+            if options.sqlite or options.sqlite_only
+            else ""
+        ),
         "",
         "| comparison | target | median | min-max | met | measured |",
         "|---|---|---|---|---|---|",

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 
-from bench import data, export, oneclick, report, scores
+from bench import data, export, oneclick, report, scores, sqlite
 from bench.servers import BIN, ROOT, Load, Server, profile, summarize_profile, wrk
 
 YEAR_END = datetime(2026, 1, 1, tzinfo=UTC)
@@ -31,6 +31,9 @@ class Options:
     profile: bool = False
     smoke_run: bool = False
     suffix: str = ""
+    sqlite: bool = False  # also the SQLite section (bench/sqlite.py)
+    sqlite_only: bool = False  # only it: printed, BENCHMARKS.md left as it is
+    sqlite_rows: int = 1_000_000
 
     def smoke(self) -> "Options":
         return replace(
@@ -42,6 +45,7 @@ class Options:
             fresh=True,
             smoke_run=True,
             suffix="_smoke",
+            sqlite_rows=20_000,
         )
 
 
@@ -144,14 +148,17 @@ async def run(options: Options) -> int:
     results = Results()
     started = time.monotonic()
     machine = report.machine(options.pg)
-    await ingest(options, results)
-    await score_queries(options, results)
-    await export.export(options, results)
-    await oneclick.oneclick(options, results)
+    if not options.sqlite_only:
+        await ingest(options, results)
+        await score_queries(options, results)
+        await export.export(options, results)
+        await oneclick.oneclick(options, results)
+    if options.sqlite or options.sqlite_only:
+        await sqlite.sqlite(options, results)
     elapsed = time.monotonic() - started
     text = report.render(options, machine, results, elapsed)
     print(text)
-    if not options.smoke_run:
+    if not options.smoke_run and not options.sqlite_only:
         report.write_benchmarks(ROOT / "BENCHMARKS.md", text)
     for failure in results.failures:
         print(f"FAILED: {failure}")
