@@ -11,6 +11,8 @@ stored rows:
 
     python faults/no_loss.py --short        # about 30 seconds, as CI runs it
     python faults/no_loss.py --duration 600 --clients 32
+    python faults/no_loss.py --short --pgbouncer   # the server reaches PostgreSQL through
+                                                   # PgBouncer in transaction pooling
 
 It prints one summary line and exits 1 if anything was lost or duplicated. Everything runs on
 loopback; the cluster and its data are deleted at the end.
@@ -38,6 +40,9 @@ import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from faults.pgbouncer import PgBouncer  # noqa: E402
 
 
 def log(message: str) -> None:
@@ -367,6 +372,7 @@ async def main(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="sentio-faults-"))
     cluster = Cluster(workdir)
     servers: list[Server] = []
+    bouncer: PgBouncer | None = None
     try:
         log(f"starting a private PostgreSQL on 127.0.0.1:{cluster.port} ({cluster.bindir})")
         cluster.init()
@@ -374,9 +380,18 @@ async def main(args: argparse.Namespace) -> int:
         conn = await asyncpg.connect(cluster.url("postgres", "postgresql"))
         await conn.execute("CREATE DATABASE sentio")
         await conn.close()
+        database_url = cluster.url("sentio")
+        if args.pgbouncer:
+            # Fewer server connections than the two workers open: transactions of one
+            # worker connection run on different server connections.
+            bouncer = PgBouncer(cluster.port, pool_size=4)
+            bouncer.start()
+            database_url = bouncer.url("sentio")
+            log(f"PgBouncer (transaction pooling) on 127.0.0.1:{bouncer.port}")
         env = {
             **os.environ,
-            "SENTIO_DATABASE_URL": cluster.url("sentio"),
+            "SENTIO_DATABASE_URL": database_url,
+            "SENTIO_DB_PGBOUNCER": "true" if args.pgbouncer else "false",
             "SENTIO_SHUTDOWN_GRACE_SECONDS": "10",
             "SENTIO_LOG_LEVEL": "error",
             "SENTIO_DB_CONNECT_TIMEOUT": "1",
@@ -440,6 +455,8 @@ async def main(args: argparse.Namespace) -> int:
     finally:
         for server in servers:
             server.kill()
+        if bouncer is not None:
+            bouncer.stop()
         cluster.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -451,6 +468,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     parser.add_argument("--cycles", type=int, default=None, help="fault cycles (default ~1/min)")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument(
+        "--pgbouncer", action="store_true", help="PgBouncer (transaction pooling) in front"
+    )
     args = parser.parse_args(argv)
     if args.short:
         args.duration, args.clients, args.cycles = 20, 8, 1
