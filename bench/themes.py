@@ -191,6 +191,14 @@ def _json(values: list[str]) -> str:
 # --- ingest --------------------------------------------------------------------------
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process (Linux /proc)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def wrk_comments(url: str, path: str, key: str, comments: Path, seconds: float) -> Load:
     command = pinned(
         LOAD_CPU,
@@ -235,10 +243,17 @@ async def ingest(pg: str, rounds: int, seconds: float) -> int:
         await wrk_comments(server.url, plain, plain_key, comments, 2)  # warm up
         await wrk_comments(server.url, themed, themed_key, comments, 2)
         without, with_themes = [], []
+        cpu_without, cpu_with = [], []  # server CPU seconds per request, less noisy
+        assert server.process is not None
+        pid = server.process.pid
         for _ in range(rounds):
+            before = cpu_seconds(pid)
             without.append(await wrk_comments(server.url, plain, plain_key, comments, seconds))
+            middle = cpu_seconds(pid)
             load = await wrk_comments(server.url, themed, themed_key, comments, seconds)
             with_themes.append(load)
+            cpu_without.append((middle - before) / without[-1].requests)
+            cpu_with.append((cpu_seconds(pid) - middle) / load.requests)
     finally:
         server.stop()
     conn = await asyncpg.connect(dsn)
@@ -258,6 +273,12 @@ async def ingest(pg: str, rounds: int, seconds: float) -> int:
         f"  ratio with/without: median {statistics.median(ratios):.3f} "
         f"(min {min(ratios):.3f}, max {max(ratios):.3f}); overhead "
         f"{100 * (1 - statistics.median(ratios)):.1f}%"
+    )
+    cpu = [w / o for w, o in zip(cpu_with, cpu_without, strict=True)]
+    print(
+        f"  server CPU per request: {statistics.median(cpu_without) * 1000:.2f} ms without, "
+        f"{statistics.median(cpu_with) * 1000:.2f} ms with themes; ratio median "
+        f"{statistics.median(cpu):.3f} (min {min(cpu):.3f}, max {max(cpu):.3f})"
     )
     print(f"  {answers:,} themed answers written with {tags:,} tags; {failures} failures")
     return 1 if failures else 0

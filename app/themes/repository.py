@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Select, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Select, delete, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import json_text
@@ -81,10 +81,24 @@ async def phrases_of(session: AsyncSession, project_id: uuid.UUID) -> list[tuple
     return [tuple(row) for row in (await session.execute(query)).all()]
 
 
+_INSERT_ARRAYS = text(
+    "INSERT INTO response_themes (response_id, theme_id) "
+    "SELECT * FROM unnest(CAST(:response_ids AS uuid[]), CAST(:theme_ids AS uuid[]))"
+)
+
+
 async def add_tags(session: AsyncSession, pairs: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
-    """Insert (response_id, theme_id) tags in one statement."""
-    if pairs:
-        await session.execute(insert(tags), [{"response_id": r, "theme_id": t} for r, t in pairs])
+    """Insert (response_id, theme_id) tags in one statement: on PostgreSQL as two arrays
+    (one prepared statement whatever the count, as new answers are inserted), elsewhere as
+    an executemany."""
+    if not pairs:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        response_ids, theme_ids = zip(*pairs, strict=True)
+        params = {"response_ids": list(response_ids), "theme_ids": list(theme_ids)}
+        await session.execute(_INSERT_ARRAYS, params)
+        return
+    await session.execute(insert(tags), [{"response_id": r, "theme_id": t} for r, t in pairs])
 
 
 async def remove_tags(session: AsyncSession, response_ids: Iterable[uuid.UUID]) -> None:

@@ -117,4 +117,5 @@ async def theme_impact(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'inline; filename="themes.csv"'},
         )
-    return HttpResponse(orjson.dumps(report), media_type="application/json")
+    # default=str: ids read by asyncpg are its own UUID type, which orjson does not know.
+    return HttpResponse(orjson.dumps(report, default=str), media_type="application/json")
