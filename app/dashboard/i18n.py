@@ -76,11 +76,12 @@ class Formatter:
         return format_decimal(value, format="#,##0", locale=self.locale)
 
     def p_value(self, value: float | None) -> str:
+        """`= 0.042` or `< 0.001`, to follow a "p"."""
         if value is None:
-            return DASH
+            return "= " + DASH
         if value < 0.001:
             return "< " + self.number(0.001, 3)
-        return self.number(value, 3)
+        return "= " + self.number(value, 3)
 
     def day(self, value: date) -> str:
         return format_date(value, format="medium", locale=self.locale)

@@ -197,9 +197,14 @@ async def test_a_cx_manager_reads_the_dashboard(server):  # noqa: F811
                     "survey",
                 )
                 await page.goto(
-                    f"{server}/dashboard/surveys/{surveys['Support CSAT']['id']}?range=90"
+                    f"{server}/dashboard/surveys/{surveys['Support CSAT']['id']}?range=90&lang=en"
                 )
                 await page.screenshot(path=str(SHOTS / "survey-csat-en-1280.png"), full_page=True)
+                # The README's picture: the top of the survey page.
+                await page.set_viewport_size({"width": 1280, "height": 1480})
+                await page.goto(f"{server}/dashboard/surveys/{nps['id']}?range=90&lang=en")
+                await page.screenshot(path=str(SHOTS / "readme-survey.png"))
+                await page.set_viewport_size({"width": 1280, "height": 900})
                 await page.goto(f"{server}/dashboard/surveys/00000000-0000-7000-8000-0000000000ff")
                 await accessible(page, axe, "not found")
                 await shoot(
