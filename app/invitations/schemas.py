@@ -10,7 +10,7 @@ from app.validation import STRICT, CustomerId, Label, Locale, PersonName, Storab
 Status = Literal["created", "throttled", "unsubscribed", "survey_inactive"]
 Email = Annotated[
     str,
-    StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    StringConstraints(max_length=320, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"),
     Storable,
 ]
 DAY = 86_400

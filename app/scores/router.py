@@ -29,10 +29,18 @@ ATTRIBUTE_FILTER = r"^[A-Za-z_][A-Za-z0-9_]*:[^\x00]*$"
 """What `_attribute_filters` accepts, for the API document."""
 
 
-def _attribute_schema(schema: dict[str, Any]) -> None:
-    for branch in schema.get("anyOf", [schema]):
-        if branch.get("type") == "array":
-            branch["items"] = {"type": "string", "pattern": ATTRIBUTE_FILTER}
+_DIMENSION = "(" + "|".join((*service.DIMENSIONS, service.ATTRIBUTE.pattern[1:-1])) + ")"
+GROUP_BY = rf"^[ ,]*({_DIMENSION}( *,[ ,]*{_DIMENSION})*)?[ ,]*$"
+"""What `_check_group_by` accepts in one `group_by` value (comma-separated dimensions)."""
+
+
+def _items(pattern: str) -> Any:
+    def schema_of(schema: dict[str, Any]) -> None:
+        for branch in schema.get("anyOf", [schema]):
+            if branch.get("type") == "array":
+                branch["items"] = {"type": "string", "pattern": pattern}
+
+    return schema_of
 
 
 def _attribute_filters(values: list[str] | None) -> dict[str, list[str]]:
@@ -61,7 +69,8 @@ class ScoreQuery:
         Query(
             description="segment, touchpoint, channel, locale, survey, theme or "
             "attributes.<key>; repeat the parameter or separate with commas. theme: a row per "
-            "theme (an answer mentioning two counts in both) and one for comments with none."
+            "theme (an answer mentioning two counts in both) and one for comments with none.",
+            json_schema_extra=_items(GROUP_BY),
         ),
     ] = None
     interval: Interval = "none"
@@ -79,7 +88,7 @@ class ScoreQuery:
         list[str] | None,
         Query(
             description="Attribute filter `key:value`; repeatable.",
-            json_schema_extra=_attribute_schema,
+            json_schema_extra=_items(ATTRIBUTE_FILTER),
         ),
     ] = None
     theme: Annotated[
