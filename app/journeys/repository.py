@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
-from app.db import expect_small_reads, json_text, plus_days
+from app.db import expect_large_reads, json_text, plus_days
 from app.models import JourneyStage, Outcome, Response
 
 responses = Response.__table__
@@ -58,12 +58,15 @@ def _dimension(table: Any, name: str, dialect: str) -> ColumnElement[Any]:
 
 
 def _units(q: UnitQuery, dialect: str, name: str) -> Subquery:
-    """(customer_id, t, score, d0..dn) of each customer's latest answer: the one with the
-    latest first-submission time, the later id among equal times."""
+    """(id, customer_id, t, score, d0..dn) of each customer's latest answer: the one with the
+    latest first-submission time, the later id among equal times. Counted in time order,
+    the latest is the last of its customer (row number = count): the order of the
+    `ix_responses_customer_latest` index, so PostgreSQL reads it without a sort."""
     r = responses.alias(f"{name}_answers")
-    latest = func.row_number().over(
-        partition_by=r.c.customer_id, order_by=(r.c.submitted_at.desc(), r.c.id.desc())
+    position = func.row_number().over(
+        partition_by=r.c.customer_id, order_by=(r.c.submitted_at, r.c.id)
     )
+    answers = func.count().over(partition_by=r.c.customer_id)
     where = [
         r.c.project_id == q.project_id,
         r.c.survey_id.in_(q.survey_ids),
@@ -78,17 +81,19 @@ def _units(q: UnitQuery, dialect: str, name: str) -> Subquery:
     dims = [_dimension(r, d, dialect).label(f"d{i}") for i, d in enumerate(q.dimensions)]
     ranked = (
         select(
+            r.c.id,
             r.c.customer_id,
             r.c.submitted_at.label("t"),
             r.c.score,
             *dims,
-            latest.label("rn"),
+            position.label("position"),
+            answers.label("answers"),
         )
         .where(*where)
         .subquery(f"{name}_ranked")
     )
-    columns = [c for c in ranked.c if c.name != "rn"]
-    return select(*columns).where(ranked.c.rn == 1).subquery(name)
+    columns = [c for c in ranked.c if c.name not in ("position", "answers")]
+    return select(*columns).where(ranked.c.position == ranked.c.answers).subquery(name)
 
 
 def _band(score: ColumnElement[int], bands: Bands) -> ColumnElement[str]:
@@ -117,7 +122,7 @@ async def churn_counts(session: AsyncSession, q: ChurnQuery) -> list[tuple[Any, 
     with t < occurred_at <= t + horizon. Value: the customer's `purchase` values with
     t - 365 days <= occurred_at <= t, in cents."""
     dialect = session.get_bind().dialect.name
-    await expect_small_reads(session)
+    await expect_large_reads(session)
     u = _units(q.units, dialect, "units")
     o = outcomes.alias("o")
     horizon_end = plus_days(u.c.t, q.horizon_days, dialect)
@@ -147,7 +152,8 @@ async def churn_counts(session: AsyncSession, q: ChurnQuery) -> list[tuple[Any, 
             func.coalesce(func.sum(case((bought, cents), else_=0)), 0).label("value"),
         )
         .select_from(joined)
-        .group_by(u.c.customer_id, u.c.t, u.c.score, *dims)
+        # By the unit's id first: one per customer, and a uuid sorts faster than text.
+        .group_by(u.c.id, u.c.customer_id, u.c.t, u.c.score, *dims)
         .subquery("per_customer")
     )
     p = per_customer.c
@@ -180,14 +186,14 @@ async def driver_counts(session: AsyncSession, q: DriverQuery) -> list[tuple[Any
     scores of the customers whose latest transactional answer at that touchpoint, with
     t_R - window <= time <= t_R, was good or not."""
     dialect = session.get_bind().dialect.name
-    await expect_small_reads(session)
+    await expect_large_reads(session)
     u = _units(q.relationship, dialect, "rel")
     r = responses.alias("tx")
     good = _flag(
         or_(*(and_(r.c.survey_id == sid, r.c.score >= low) for sid, low in q.transactional.items()))
     )
     latest = func.row_number().over(
-        partition_by=(u.c.customer_id, r.c.touchpoint),
+        partition_by=(u.c.id, r.c.touchpoint),
         order_by=(r.c.submitted_at.desc(), r.c.id.desc()),
     )
     dims = [u.c[f"d{i}"] for i in range(len(q.relationship.dimensions))]
@@ -204,8 +210,8 @@ async def driver_counts(session: AsyncSession, q: DriverQuery) -> list[tuple[Any
                 r,
                 and_(
                     r.c.project_id == q.relationship.project_id,
-                    r.c.customer_id == u.c.customer_id,
                     r.c.survey_id.in_(list(q.transactional)),
+                    r.c.customer_id == u.c.customer_id,
                     r.c.deleted_at.is_(None),
                     r.c.score.is_not(None),
                     r.c.touchpoint.is_not(None),

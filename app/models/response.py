@@ -2,11 +2,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import utcnow
 from app.models.base import Base, JSONType, UTCDateTime, uuid7
+
+
+LIVE_WITH_CUSTOMER = "deleted_at IS NULL AND score IS NOT NULL AND customer_id IS NOT NULL"
 
 
 class Response(Base):
@@ -38,8 +41,17 @@ class Response(Base):
         Index("ix_responses_survey_submitted", "survey_id", "submitted_at"),
         Index("ix_responses_project_updated", "project_id", "updated_at", "id"),
         Index("ix_responses_project_customer", "project_id", "customer_id"),
-        # Customer reports: a customer's answers in time order (migration 0010).
+        # Customer reports (migration 0010): each customer's live answers to a survey in time
+        # order, with what the reports read of them (PostgreSQL reads only the index).
         Index(
-            "ix_responses_project_customer_submitted", "project_id", "customer_id", "submitted_at"
+            "ix_responses_customer_latest",
+            "project_id",
+            "survey_id",
+            "customer_id",
+            "submitted_at",
+            "id",
+            postgresql_include=["score", "touchpoint"],
+            postgresql_where=text(LIVE_WITH_CUSTOMER),
+            sqlite_where=text(LIVE_WITH_CUSTOMER),
         ),
     )

@@ -6,7 +6,9 @@ Revises: 0009
 An amount is stored as a whole number of cents (`value_cents`): exact on both databases,
 sums included (SQLite has no decimal type; its NUMERIC columns hold binary floats).
 
-The responses index is created with `op.create_index`, never in a batch alter: on SQLite a
+The responses index holds each customer's live answers to a survey in time order, so that
+the reports find every customer's latest answer without sorting the answers; on PostgreSQL
+it carries the score and touchpoint too (an index-only read). It is created with `op.create_index`, never in a batch alter: on SQLite a
 batch alter rebuilds the table and drops its rollup triggers (see 0006).
 """
 
@@ -23,6 +25,7 @@ down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+LIVE_WITH_CUSTOMER = "deleted_at IS NULL AND score IS NOT NULL AND customer_id IS NOT NULL"
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 UTC_TIME = app.models.base.UTCDateTime(timezone=True)
 
@@ -60,14 +63,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("project_id", "position", name=op.f("pk_journey_stages")),
     )
     op.create_index(
-        "ix_responses_project_customer_submitted",
+        "ix_responses_customer_latest",
         "responses",
-        ["project_id", "customer_id", "submitted_at"],
+        ["project_id", "survey_id", "customer_id", "submitted_at", "id"],
+        postgresql_include=["score", "touchpoint"],
+        postgresql_where=sa.text(LIVE_WITH_CUSTOMER),
+        sqlite_where=sa.text(LIVE_WITH_CUSTOMER),
     )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_responses_project_customer_submitted", table_name="responses")
+    op.drop_index("ix_responses_customer_latest", table_name="responses")
     op.drop_table("journey_stages")
     op.drop_index("ix_outcomes_project_occurred", table_name="outcomes")
     op.drop_index("ix_outcomes_project_customer", table_name="outcomes")
