@@ -6,6 +6,7 @@ test sees another's data and nothing needs cleaning between tests."""
 
 import json
 import os
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -13,8 +14,14 @@ from typing import Any
 
 import pytest
 
-_tmp = tempfile.mkdtemp(prefix="sentio-test-")
-DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{_tmp}/test.db"
+# Imported a second time (as `tests.conftest`), this module must keep the session's database:
+# a new SQLite path here would point every server a later test starts at an empty file.
+_first = sys.modules.get("conftest")
+if _first is not None and hasattr(_first, "DATABASE_URL"):
+    DATABASE_URL = _first.DATABASE_URL
+else:
+    _tmp = tempfile.mkdtemp(prefix="sentio-test-")
+    DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{_tmp}/test.db"
 os.environ["SENTIO_DATABASE_URL"] = DATABASE_URL
 os.environ.setdefault("SENTIO_LOG_LEVEL", "warning")
 # Every test calls from one address; rate limits are tested with their own apps.
