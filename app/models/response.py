@@ -50,7 +50,7 @@ class Response(Base):
             "customer_id",
             "submitted_at",
             "id",
-            postgresql_include=["score", "touchpoint"],
+            postgresql_include=["score", "touchpoint", "segment", "channel", "locale"],
             postgresql_where=text(LIVE_WITH_CUSTOMER),
             sqlite_where=text(LIVE_WITH_CUSTOMER),
         ),

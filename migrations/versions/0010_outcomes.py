@@ -8,8 +8,10 @@ sums included (SQLite has no decimal type; its NUMERIC columns hold binary float
 
 The responses index holds each customer's live answers to a survey in time order, so that
 the reports find every customer's latest answer without sorting the answers; on PostgreSQL
-it carries the score and touchpoint too (an index-only read). It is created with `op.create_index`, never in a batch alter: on SQLite a
-batch alter rebuilds the table and drops its rollup triggers (see 0006).
+it also carries the score and the dimensions the reports group by (segment, touchpoint,
+channel, locale), so that they read the index only. It is created with `op.create_index`,
+never in a batch alter: on SQLite a batch alter rebuilds the table and drops its rollup
+triggers (see 0006).
 """
 
 from collections.abc import Sequence
@@ -66,7 +68,7 @@ def upgrade() -> None:
         "ix_responses_customer_latest",
         "responses",
         ["project_id", "survey_id", "customer_id", "submitted_at", "id"],
-        postgresql_include=["score", "touchpoint"],
+        postgresql_include=["score", "touchpoint", "segment", "channel", "locale"],
         postgresql_where=sa.text(LIVE_WITH_CUSTOMER),
         sqlite_where=sa.text(LIVE_WITH_CUSTOMER),
     )
