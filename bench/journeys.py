@@ -13,6 +13,7 @@ with --write, put into BENCHMARKS.md.
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 import uuid
@@ -41,6 +42,8 @@ TOUCHPOINTS = [
 SEGMENTS = ["smb", "mid_market", "enterprise", "public_sector"]
 CHUNK = 500_000
 MARK = "<!-- bench.journeys -->"
+LOADS: dict[str, float] = {}
+"""The machine's one-minute load average as each report began: the cores are shared."""
 
 ANSWERS = """
 INSERT INTO responses (id, project_id, survey_id, score, customer_id, segment, touchpoint,
@@ -202,6 +205,7 @@ async def measure(server: str, name: str, runs: int) -> dict[str, list[float]]:
     try:
         for label, report in reports.items():
             timings[label] = []
+            LOADS[label] = os.getloadavg()[0]
             for _ in range(runs):
                 async with sessions() as session, session.begin():
                     began = time.perf_counter()
@@ -244,13 +248,13 @@ def write(path: Path, timings: dict[str, list[float]], args: argparse.Namespace)
         "report over that year, called through its service function (the code behind the "
         f"API), {args.runs} runs each, on this machine (2 shared cores). Target: under 2 s.",
         "",
-        "| report | median | min | max |",
-        "|---|---|---|---|",
+        "| report | median | min | max | load average (2 cores) |",
+        "|---|---|---|---|---|",
     ]
     for label, values in timings.items():
         lines.append(
             f"| {label} | {statistics.median(values):.2f} s | {min(values):.2f} s "
-            f"| {max(values):.2f} s |"
+            f"| {max(values):.2f} s | {LOADS.get(label, 0):.1f} |"
         )
     lines += ["", MARK]
     text = path.read_text() if path.exists() else ""
