@@ -54,10 +54,15 @@ MALFORMED_JSON = Documented(400, "malformed-json", "Malformed JSON")
 
 def not_found_of(parameter: str) -> type[NotFound]:
     """The 404 an id answers when it names nothing of the caller's project: by naming
-    convention `survey_id` → `SurveyNotFound` (any loaded subclass of `NotFound`), else
-    the generic `not-found`."""
-    wanted = "".join(part.capitalize() for part in parameter.removesuffix("_id").split("_"))
-    return _not_found_classes().get(wanted + "NotFound", NotFound)
+    convention `survey_id` → `SurveyNotFound` (any loaded subclass of `NotFound`; for
+    `relationship_survey_id` the longest name that has one), else the generic `not-found`."""
+    parts = [part.capitalize() for part in parameter.removesuffix("_id").split("_")]
+    classes = _not_found_classes()
+    for start in range(len(parts)):  # `relationship_survey_id`: then `SurveyNotFound`
+        found = classes.get("".join(parts[start:]) + "NotFound")
+        if found is not None:
+            return found
+    return NotFound
 
 
 def _not_found_classes() -> dict[str, type[NotFound]]:

@@ -110,7 +110,9 @@ class JourneyStages(BaseModel):
     model_config = STRICT
 
     stages: list[Label] = Field(
-        max_length=50, description="Touchpoints, in the order customers meet them."
+        max_length=50,
+        description="Touchpoints, in the order customers meet them (each once).",
+        json_schema_extra={"uniqueItems": True},
     )
 
 

@@ -56,6 +56,12 @@ Amount = Annotated[
         strict=False,
         description='Exact decimal amount: a JSON number or a string ("1234.50"), at most '
         "two decimal places, never negative.",
+        json_schema_extra={
+            "anyOf": [
+                {"type": "number", "minimum": 0, "exclusiveMaximum": 1e13, "multipleOf": 0.01},
+                {"type": "string", "pattern": r"^[0-9]{1,13}(\.[0-9]{1,2})?$"},
+            ]
+        },
     ),
 ]
 AmountOut = Annotated[
@@ -66,7 +72,13 @@ as a binary float."""
 
 
 class OutcomeCreate(BaseModel):
-    model_config = STRICT
+    model_config = ConfigDict(
+        **STRICT,
+        json_schema_extra={  # what the service checks: a purchase has its amount
+            "if": {"properties": {"type": {"const": "purchase"}}, "required": ["type"]},
+            "then": {"required": ["value"], "properties": {"value": {"not": {"type": "null"}}}},
+        },
+    )
 
     customer_id: CustomerId = Field(description="Your own id for the customer.")
     type: OutcomeType

@@ -5,6 +5,7 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Query
 from starlette.responses import Response as HttpResponse
 
+from app.apidoc.declare import Documented, problems
 from app.auth.dependencies import ReadSessionDep, SessionDep, require
 from app.auth.service import Principal
 from app.idempotency.dependencies import Idempotent
@@ -26,7 +27,16 @@ To = Annotated[str | None, Query(description="Exclusive; same forms as `from`.")
 Zone = Annotated[str, Query(max_length=64, description="IANA time zone of dates.")]
 
 
-@router.post("/v1/themes", status_code=201, response_model=ThemeOut, operation_id="createTheme")
+THEME_EXISTS = Documented(409, "theme-exists", "Theme name taken")
+
+
+@router.post(
+    "/v1/themes",
+    status_code=201,
+    response_model=ThemeOut,
+    operation_id="createTheme",
+    responses=problems(THEME_EXISTS),
+)
 async def create_theme(body: ThemeCreate, session: SessionDep, caller: Writer, idem: Idempotent):
     async def create():
         return service.to_out(await service.create(session, caller.project_id, body))
@@ -67,7 +77,12 @@ async def get_theme(theme_id: uuid.UUID, session: SessionDep, caller: Reader):
     return service.to_out(await service.get(session, caller.project_id, theme_id))
 
 
-@router.patch("/v1/themes/{theme_id}", response_model=ThemeOut, operation_id="updateTheme")
+@router.patch(
+    "/v1/themes/{theme_id}",
+    response_model=ThemeOut,
+    operation_id="updateTheme",
+    responses=problems(THEME_EXISTS),
+)
 async def update_theme(theme_id: uuid.UUID, body: ThemeUpdate, session: SessionDep, caller: Writer):
     return service.to_out(await service.update(session, caller.project_id, theme_id, body))
 

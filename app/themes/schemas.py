@@ -2,9 +2,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.validation import STRICT, Name, Storable
+from app.validation import STRICT, Name, NotNull, Storable
 
 MAX_THEMES = 200
 MAX_PHRASES = 100
@@ -27,10 +27,12 @@ class ThemeCreate(BaseModel):
 
 
 class ThemeUpdate(BaseModel):
-    model_config = STRICT
+    model_config = ConfigDict(**STRICT, json_schema_extra={"minProperties": 1})
 
-    name: Name | None = None
-    phrases: list[Phrase] | None = Field(None, min_length=1, max_length=MAX_PHRASES)
+    name: Annotated[Name | None, NotNull] = None
+    phrases: Annotated[list[Phrase] | None, NotNull] = Field(
+        None, min_length=1, max_length=MAX_PHRASES
+    )
     description: Description | None = None
 
 
