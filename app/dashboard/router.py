@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from app.auth.dependencies import ReadSessionDep, SessionDep, public
 from app.auth.scopes import DASHBOARD_SESSION
-from app.dashboard import limits, service, sessions, views
+from app.dashboard import journey, limits, service, sessions, views
 from app.dashboard.i18n import LANG_COOKIE, LANGUAGES, Formatter, choose
 from app.dashboard.schemas import View
 from app.dashboard.sessions import COOKIE, PATH, SIGN_IN_COOKIE, Viewer
@@ -197,6 +197,29 @@ async def overview(request: Request, viewer: Signed, reads: ReadSessionDep, f: L
         data=data,
         tz=tz,
         problem=problem,
+        change_text=lambda change: views.change_text(f, change),
+        metric=lambda kind: views.metric_name(f, kind),
+    )
+    return _remember_language(request, response, f)
+
+
+@router.get(f"{PATH}/journey")
+async def journey_page(
+    request: Request, viewer: Signed, reads: ReadSessionDep, f: Lang
+) -> Response:
+    """Stages, touchpoint drivers and churn, from the customer reports' own functions."""
+    if viewer is None:
+        return _to_sign_in(request)
+    try:
+        view = View.parse({"range": "90", **request.query_params})
+        data = await journey.journey_page(reads, viewer.project_id, view)
+    except ProblemError as error:
+        return _error(request, f, viewer, 422, f("bad_input", detail=error.detail))
+    response = page(
+        "journey.html",
+        **_common(request, f, viewer),
+        title=f("journey"),
+        page=data,
         change_text=lambda change: views.change_text(f, change),
         metric=lambda kind: views.metric_name(f, kind),
     )

@@ -69,6 +69,7 @@ class View:
     min_score: int | None = None
     max_score: int | None = None
     cursor: str | None = None
+    theme: str | None = None  # comments that mention this theme (its name)
 
     @classmethod
     def parse(cls, query: dict[str, str]) -> "View":
@@ -111,6 +112,7 @@ class View:
             min_score=_score(query.get("min_score"), "min_score"),
             max_score=_score(query.get("max_score"), "max_score"),
             cursor=(query.get("cursor") or None),
+            theme=_label(query.get("theme"), "theme"),
         )
 
     def days(self, today: date) -> tuple[date, date]:
@@ -146,6 +148,7 @@ class View:
             "order": "desc" if self.descending else "asc",
             "min_score": self.min_score,
             "max_score": self.max_score,
+            "theme": self.theme,
         }
         values.update(changes)
         return urlencode({k: v for k, v in values.items() if v is not None and v != ""})

@@ -19,6 +19,8 @@ from app.scores import stats
 from app.scores.service import ScoreParams, compute
 from app.surveys import service as surveys
 from app.surveys.schemas import SurveyOut
+from app.themes import service as themes
+from app.themes.impact import ImpactParams
 from app.timeparams import parse_time, parse_zone
 
 from .schemas import FEED_SIZE, View
@@ -154,7 +156,8 @@ class SurveyPage:
     options: dict[str, list[str]]
     comments: list[ResponseOut]
     next_cursor: str | None
-    extras: dict[str, Any] = field(default_factory=dict)
+    themes: list[dict[str, Any]] = field(default_factory=list)
+    theme_names: list[str] = field(default_factory=list)
 
 
 def _group_scores(kind: str, report: dict[str, Any], dimension: str) -> dict[Any, Score]:
@@ -230,6 +233,17 @@ async def survey_page(
         if name in options:
             options[name].add(value)
 
+    # Comment themes: their impact over the range (the report of /v1/analytics/themes).
+    defined = await themes.list_themes(session, project_id)
+    impact: list[dict[str, Any]] = []
+    if defined:
+        report = await themes.impact_report(
+            session,
+            project_id,
+            ImpactParams(survey_ids=[survey.id], start=params.start, end=params.end, tz=view.tz),
+        )
+        impact = report["rows"]
+
     feed = await responses.list_page(
         session,
         project_id,
@@ -244,6 +258,7 @@ async def survey_page(
             score_min=view.min_score,
             score_max=view.max_score,
             with_comment=True,
+            themes=[view.theme] if view.theme else None,
         ),
         cursor=view.cursor,
         limit=FEED_SIZE,
@@ -263,6 +278,8 @@ async def survey_page(
         options={name: sorted(values, key=str.casefold) for name, values in options.items()},
         comments=feed.data,
         next_cursor=feed.next_cursor if feed.has_more else None,
+        themes=impact,
+        theme_names=sorted((t.name for t in defined), key=str.casefold),
     )
 
 

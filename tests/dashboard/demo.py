@@ -50,6 +50,17 @@ async def make(base: str, admin_key: str) -> dict[str, dict]:
             ("Support CSAT", "csat", "support", 160),
             ("Onboarding effort", "ces", "onboarding", 90),
         ]
+        r = await api.put(
+            "/v1/journey", json={"stages": ["onboarding", "checkout", "delivery", "support"]}
+        )
+        assert r.status_code == 200, r.text
+        for theme, phrases in (
+            ("Delivery", ["delivery", "lieferung", "livraison"]),
+            ("Support", ["support", "answer"]),
+            ("Invoices", ["invoice"]),
+        ):
+            r = await api.post("/v1/themes", json={"name": theme, "phrases": phrases})
+            assert r.status_code == 201, r.text
         surveys = {}
         for name, kind, touchpoint, _count in specs:
             body = {"name": name, "kind": kind}
@@ -93,4 +104,15 @@ async def make(base: str, admin_key: str) -> dict[str, dict]:
                     body["comment"] = rng.choice(PRAISE if good else COMPLAINTS)
                 jobs.append(answer(survey, body))
         await asyncio.gather(*jobs)
+        # Some customers leave: detractors more often (their ids are the lower ones).
+        for customer in range(0, 300, 7):
+            r = await api.post(
+                "/v1/outcomes",
+                json={
+                    "customer_id": f"customer-{customer}",
+                    "type": "churned",
+                    "occurred_at": (now - timedelta(days=rng.uniform(1, 60))).isoformat(),
+                },
+            )
+            assert r.status_code == 201, r.text
     return surveys

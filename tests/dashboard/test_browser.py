@@ -205,6 +205,10 @@ async def test_a_cx_manager_reads_the_dashboard(server):  # noqa: F811
                 await page.goto(f"{server}/dashboard/surveys/{nps['id']}?range=90&lang=en")
                 await page.screenshot(path=str(SHOTS / "readme-survey.png"))
                 await page.set_viewport_size({"width": 1280, "height": 900})
+                await page.goto(f"{server}/dashboard/journey?tz=Europe/Berlin&lang=en")
+                assert await page.locator("#stages-table tbody tr").count() == 4
+                await accessible(page, axe, "journey")
+                await shoot(page, f"{server}/dashboard/journey?tz=Europe/Berlin", "journey")
                 await page.goto(f"{server}/dashboard/surveys/00000000-0000-7000-8000-0000000000ff")
                 await accessible(page, axe, "not found")
                 await shoot(
