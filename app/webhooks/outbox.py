@@ -125,8 +125,9 @@ async def _store(
 
 
 def subject_of(data: dict[str, Any]) -> str | None:
-    """The customer an event is about: its response's, invitation's or unsubscribe's."""
-    for key in ("response", "invitation", "unsubscribe"):
+    """The customer an event is about: its response's, invitation's, unsubscribe's or
+    outcome's."""
+    for key in ("response", "invitation", "unsubscribe", "outcome"):
         customer_id = (data.get(key) or {}).get("customer_id")
         if isinstance(customer_id, str):
             return customer_id
