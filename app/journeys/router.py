@@ -5,6 +5,7 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Query
 from starlette.responses import Response as HttpResponse
 
+from app.apidoc.declare import Documented, problems
 from app.auth.dependencies import ReadSessionDep, SessionDep, require
 from app.auth.service import Principal
 from app.journeys import csv, service
@@ -16,12 +17,15 @@ from app.journeys.schemas import (
     JourneyReport,
     JourneyStages,
 )
+from app.surveys.service import SurveyNotFound
 from app.validation import CustomerId, Label, Limit
 
 router = APIRouter(tags=["customers"])
 
 Reader = Annotated[Principal, Depends(require("customers:read"))]
-CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+SURVEYS = problems(SurveyNotFound, Documented(422, "mixed-scales", "Surveys have different scales"))
+"""What reports over a list of surveys answer for an unknown one or surveys of two scales."""
+CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **SURVEYS}
 
 From = Annotated[
     str | None,
@@ -190,7 +194,12 @@ async def set_journey(
     return await service.set_stages(session, caller.project_id, body.stages)
 
 
-@router.get("/v1/customers", response_model=CustomerPage, operation_id="listCustomers")
+@router.get(
+    "/v1/customers",
+    response_model=CustomerPage,
+    operation_id="listCustomers",
+    responses=SURVEYS,
+)
 async def list_customers(
     session: ReadSessionDep,
     caller: Reader,

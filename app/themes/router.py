@@ -35,7 +35,7 @@ THEME_EXISTS = Documented(409, "theme-exists", "Theme name taken")
     status_code=201,
     response_model=ThemeOut,
     operation_id="createTheme",
-    responses=problems(THEME_EXISTS),
+    responses=problems(THEME_EXISTS, Documented(409, "too-many-themes", "Too many themes")),
 )
 async def create_theme(body: ThemeCreate, session: SessionDep, caller: Writer, idem: Idempotent):
     async def create():
@@ -97,7 +97,10 @@ async def delete_theme(theme_id: uuid.UUID, session: SessionDep, caller: Writer)
     "/v1/analytics/themes",
     response_model=impact.ImpactReport,
     operation_id="getThemeImpact",
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **problems(Documented(422, "mixed-scales", "Surveys have different scales")),
+    },
 )
 async def theme_impact(
     session: ReadSessionDep,
