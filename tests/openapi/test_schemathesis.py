@@ -1,7 +1,8 @@
 """Schemathesis runs every check it has (`--checks all`) over every operation of the API
 document against a live server: examples, fuzzing, and stateful sequences that follow the
-document's links (a create, then its reads and changes). Any server error, undocumented status or header, body outside its schema,
-refused valid request or accepted invalid one fails the test.
+document's links (a create, then its reads and changes). Any server error, undocumented
+status or header, body outside its schema, refused valid request or accepted invalid one
+fails the test.
 
 The rules no JSON Schema can state (a cursor must be one the server issued, `from` before
 `to`, a new Idempotency-Key per request, ...) are in `schemathesis_hooks.py`, each with
