@@ -110,7 +110,13 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read session (`open_read_session`) never writes: a deferred BEGIN, so that in
+        # WAL mode a long read (a year of scores, an export) neither waits for the writers
+        # nor makes them wait.
+        if conn.get_execution_options().get("sentio_reads_only"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def get_engine() -> AsyncEngine:
@@ -171,13 +177,14 @@ def _replica_sessions(settings: Settings) -> async_sessionmaker[AsyncSession] | 
 
 
 def _primary_read_sessions() -> async_sessionmaker[AsyncSession]:
-    """Read-only transactions on the primary's pool (SQLite: its plain sessions)."""
+    """Read-only transactions on the primary's pool (SQLite: deferred, not IMMEDIATE)."""
     global _primary_reads
     engine = get_engine()
-    if engine.dialect.name == "sqlite":
-        return sessionmaker()
     if _primary_reads is None or _primary_reads[0] is not engine:
-        reads = engine.execution_options(postgresql_readonly=True)
+        if engine.dialect.name == "sqlite":
+            reads = engine.execution_options(sentio_reads_only=True)
+        else:
+            reads = engine.execution_options(postgresql_readonly=True)
         _primary_reads = (engine, async_sessionmaker(reads, expire_on_commit=False))
     return _primary_reads[1]
 
