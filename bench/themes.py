@@ -13,6 +13,7 @@ themes of 20 phrases in the same run.
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import time
@@ -379,11 +380,14 @@ async def scores(pg: str, rows: int, fresh: bool, repeats: int = 5) -> int:
         dsn = await recreate(pg, name)
         print(f"generating {rows:,} answers…")
         project_id, _surveys = await history(dsn, rows)
-        themes = fifty_themes()
-        ids = await add_themes(dsn, project_id, themes)
-        matcher = Matcher.build([(i, n, p) for i, (n, p) in zip(ids, themes, strict=True)])
-        pairs = [(text, t) for text in TEXTS for t in matcher.match(text)]
-        conn = await asyncpg.connect(dsn)
+        await add_themes(dsn, project_id, fifty_themes())
+    conn = await asyncpg.connect(dsn)
+    if not await conn.fetchval("SELECT count(*) FROM response_themes"):
+        # Tags as the re-tag would write them: each distinct comment matched once here.
+        found = await conn.fetch("SELECT id, name, phrases FROM themes")
+        matcher = Matcher.build([(r["id"], r["name"], json.loads(r["phrases"])) for r in found])
+        pairs = sorted({(text, t) for text in TEXTS for t in matcher.match(text)})
+        print(f"tagging: {len(pairs)} (comment, theme) pairs…")
         await conn.execute(
             "INSERT INTO response_themes (response_id, theme_id) "
             "SELECT r.id, m.theme_id FROM responses r "
@@ -392,7 +396,7 @@ async def scores(pg: str, rows: int, fresh: bool, repeats: int = 5) -> int:
             [p[0] for p in pairs], [p[1] for p in pairs],
         )  # fmt: skip
         await conn.execute("ANALYZE")
-        await conn.close()
+    await conn.close()
     conn = await asyncpg.connect(dsn)
     project_id = await conn.fetchval("SELECT id FROM projects WHERE name = 'benchmark'")
     survey_ids = [r["id"] for r in await conn.fetch("SELECT id FROM surveys ORDER BY id")]
