@@ -264,13 +264,13 @@ async def expect_small_reads(session: AsyncSession) -> None:
 
 
 async def expect_large_reads(session: AsyncSession) -> None:
-    """Room to hash and sort hundreds of thousands of rows in memory (64 MB of work memory
-    per step instead of 4) and no JIT compilation, for the rest of the transaction: for
-    the customer reports, which join every customer's latest answer to their outcomes.
+    """Room to hash and sort a million rows in memory (256 MB of work memory per step
+    instead of 4) and no JIT compilation, for the rest of the transaction: for the
+    customer reports, which join every customer's latest answer to their outcomes.
     Spilling those joins and sorts to disk cost them several times over (bench/journeys)."""
     if session.bind.dialect.name == "postgresql":
         await session.execute(
-            text("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
+            text("SELECT set_config('work_mem', '256MB', true), set_config('jit', 'off', true)")
         )
 
 

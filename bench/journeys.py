@@ -286,7 +286,7 @@ def write(path: Path, timings: dict[str, list[float]], args: argparse.Namespace)
         "half the time), then the 500,000 units are hashed and joined to the million outcomes, "
         "and the joined rows are grouped per unit and per category. The drivers join each unit "
         "to its transactional answers through the same index (three index probes per unit). "
-        "Work memory is raised to 64 MB for these queries: with the default 4 MB every sort "
+        "Work memory is raised to 256 MB for these queries: with the default 4 MB every sort "
         "and hash spilled to disk.",
         "",
         MARK,
