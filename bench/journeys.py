@@ -171,7 +171,9 @@ async def generate(server: str, name: str, answers: int, outcomes: int, customer
         await conn.close()
 
 
-async def measure(server: str, name: str, runs: int) -> dict[str, list[float]]:
+async def measure(
+    server: str, name: str, runs: int, only: list[str] | None = None
+) -> dict[str, list[float]]:
     url = f"{server.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
     engine = create_async_engine(url, connect_args={"server_settings": {"timezone": "UTC"}})
     sessions = async_sessionmaker(engine, expire_on_commit=False)
@@ -208,6 +210,8 @@ async def measure(server: str, name: str, runs: int) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {}
     try:
         for label, report in reports.items():
+            if only and not any(label.startswith(prefix) for prefix in only):
+                continue
             timings[label] = []
             CPU[label] = []
             LOADS[label] = os.getloadavg()[0]
@@ -310,6 +314,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--fresh", action="store_true", help="generate the data again")
     parser.add_argument("--write", action="store_true", help="put the figures in BENCHMARKS.md")
+    parser.add_argument(
+        "--only", action="append", help="reports whose name starts so (churn, drivers, journey)"
+    )
     args = parser.parse_args()
     server = args.pg.rstrip("/")
 
@@ -318,7 +325,7 @@ def main() -> int:
             print(f"generating {args.answers:,} answers and {args.outcomes:,} outcomes")
             await generate(server, args.db, args.answers, args.outcomes, args.customers)
         print("measuring")
-        return await measure(server, args.db, args.runs)
+        return await measure(server, args.db, args.runs, args.only)
 
     timings = asyncio.run(run())
     if args.write:
