@@ -8,6 +8,7 @@ each is compiled from Vega-Lite to Vega once and only drawn per page: compiling 
 much as drawing (see BENCHMARKS.md)."""
 
 import copy
+import json
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -55,13 +56,24 @@ def compiled(make: Callable[..., alt.TopLevelMixin]) -> Callable[..., dict[str, 
     return vega
 
 
+_CHARTS: dict[int, dict[str, Any]] = {}
+
+
 def render(chart: dict[str, Any], values: list[dict[str, Any]], lang: str, label_id: str) -> str:
     """A compiled chart drawn with `values` as its data, as an inline SVG element labelled
-    by the element `label_id`."""
-    vega = copy.deepcopy(chart)
+    by the element `label_id`. The same chart of the same data is the same SVG: the last
+    few hundred are kept, so that a view seen again (a reload, a filter set back) is not
+    drawn again, while any new answer changes the data and so the drawing."""
+    _CHARTS.setdefault(id(chart), chart)
+    return _draw(id(chart), json.dumps(values, sort_keys=True, default=str), lang, label_id)
+
+
+@lru_cache(maxsize=256)
+def _draw(chart_id: int, values: str, lang: str, label_id: str) -> str:
+    vega = copy.deepcopy(_CHARTS[chart_id])
     for dataset in vega.get("data", []):
         if dataset.get("name") == DATA:
-            dataset["values"] = values
+            dataset["values"] = json.loads(values)
     svg = vl_convert.vega_to_svg(
         vega,
         allowed_base_urls=[],  # inline data only: never fetch anything
@@ -81,11 +93,14 @@ def _trend(metric: str, interval: str) -> alt.VConcatChart:
     Data: bucket (ISO date), score, low, high, n, point ("solid" or "hollow"), moved
     ("up", "down" or null: a significant change from the bucket before)."""
     data = alt.NamedData(name=DATA)
-    axis = alt.Axis(grid=False, format=TIME_FORMATS[interval], labelOverlap=True)
+    # Few labels: each label's text is measured with the fonts when the chart is drawn,
+    # the largest part of its cost.
+    axis = alt.Axis(grid=False, format=TIME_FORMATS[interval], labelOverlap=True, tickCount=6)
     x = alt.X("bucket:T", title=None, scale=alt.Scale(type="utc"), axis=axis)
     base = alt.Chart(data).encode(x=x)
     band = base.mark_area(color=BAND, opacity=0.45).encode(
-        y=alt.Y("low:Q", title=metric, scale=alt.Scale(zero=False)), y2="high:Q"
+        y=alt.Y("low:Q", title=metric, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=5)),
+        y2="high:Q",
     )
     line = base.mark_line(color=LINE, strokeWidth=2).encode(y="score:Q")
     points = (
@@ -125,12 +140,13 @@ def _trend(metric: str, interval: str) -> alt.VConcatChart:
         alt.Chart(data)
         .mark_bar(color="#7b8794")
         .encode(
-            x=alt.X("bucket:T", title=None, scale=alt.Scale(type="utc"), axis=axis),
-            y=alt.Y("n:Q", title="n"),
+            x=alt.X("bucket:T", title=None, scale=alt.Scale(type="utc"), axis=None),
+            y=alt.Y("n:Q", title="n", axis=alt.Axis(tickCount=2, grid=False)),
         )
-        .properties(width=680, height=60)
+        .properties(width=680, height=50)
     )
-    return alt.vconcat(scores, counts, spacing=8)
+    # The answers per bucket above the scores: both share the scores' time axis.
+    return alt.vconcat(counts, scores, spacing=6)
 
 
 def _distribution(categories: bool) -> alt.Chart:
@@ -147,7 +163,7 @@ def _distribution(categories: bool) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("value:O", title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("count:Q", title=None),
+            y=alt.Y("count:Q", title=None, axis=alt.Axis(tickCount=4)),
             color=colour,
         )
         .properties(width=alt.Step(34), height=160)
