@@ -148,8 +148,8 @@ async def test_health_probe_answers_while_oversized_reports_are_asked():
                     for _ in range(3)
                 ]
                 await asyncio.sleep(0.05)  # the three are being read by the server
-                async with httpx.AsyncClient(base_url=base, timeout=2) as probe:
-                    health = await probe.get("/healthz")  # a fresh connection, 2 s at most
+                async with httpx.AsyncClient(base_url=base, timeout=5) as probe:
+                    health = await probe.get("/healthz")  # a fresh connection, 5 s at most
                 assert health.status_code == 200
                 for answer in await asyncio.gather(*oversized):
                     assert_problem(answer, 422, "too-many-rows")
