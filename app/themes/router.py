@@ -72,13 +72,13 @@ async def suggest_themes(
     return await service.suggest(session, caller.project_id, params)
 
 
-@router.get("/v1/themes/{theme_id}", response_model=ThemeOut, operation_id="getTheme")
+@router.get("/v1/themes/{theme_id:uuid}", response_model=ThemeOut, operation_id="getTheme")
 async def get_theme(theme_id: uuid.UUID, session: SessionDep, caller: Reader):
     return service.to_out(await service.get(session, caller.project_id, theme_id))
 
 
 @router.patch(
-    "/v1/themes/{theme_id}",
+    "/v1/themes/{theme_id:uuid}",
     response_model=ThemeOut,
     operation_id="updateTheme",
     responses=problems(THEME_EXISTS),
@@ -87,7 +87,7 @@ async def update_theme(theme_id: uuid.UUID, body: ThemeUpdate, session: SessionD
     return service.to_out(await service.update(session, caller.project_id, theme_id, body))
 
 
-@router.delete("/v1/themes/{theme_id}", status_code=204, operation_id="deleteTheme")
+@router.delete("/v1/themes/{theme_id:uuid}", status_code=204, operation_id="deleteTheme")
 async def delete_theme(theme_id: uuid.UUID, session: SessionDep, caller: Writer):
     await service.delete(session, caller.project_id, theme_id)
     return HttpResponse(status_code=204)
