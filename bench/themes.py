@@ -366,7 +366,7 @@ async def retag(pg: str, rows: int) -> int:
 # --- scores grouped by theme ---------------------------------------------------------
 
 
-async def scores(pg: str, rows: int, fresh: bool, repeats: int = 5) -> int:
+async def scores(pg: str, rows: int, fresh: bool, repeats: int = 3) -> int:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from app.config import get_settings
@@ -411,8 +411,11 @@ async def scores(pg: str, rows: int, fresh: bool, repeats: int = 5) -> int:
         "group_by=theme, one survey, one month": ScoreParams(
             survey_ids=survey_ids[:1], group_by=["theme"], start="2025-06-01", end="2025-07-01"
         ),
-        "theme=delivery filter, whole year": ScoreParams(
-            survey_ids=survey_ids, equals={"theme": ["delivery"]}
+        "theme=delivery filter, one survey, one month": ScoreParams(
+            survey_ids=survey_ids[:1],
+            equals={"theme": ["delivery"]},
+            start="2025-06-01",
+            end="2025-07-01",
         ),
         "no theme (rollups), whole year": ScoreParams(survey_ids=survey_ids),
     }

@@ -6,7 +6,7 @@ Queries are built on the tables (SQLAlchemy Core), not the mapped classes: they 
 thousands of plain rows, and the ORM's row loading cost more than the database did."""
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,7 +33,7 @@ from app.models import Response, ResponseTheme, ScoreRollup, Theme
 from app.models.base import UTCDateTime
 from app.models.rollup import DAY, NO_VALUE, WEEK
 from app.scores.plan import Plan, day_number, day_start, make_plan
-from app.themes.repository import has_comment, mentioning
+from app.themes.repository import has_comment, mentions_any, theme_ids
 
 responses = Response.__table__.c
 rollups = ScoreRollup.__table__.c
@@ -96,14 +96,17 @@ def _raw_filter(q: CountQuery, dialect: str) -> list[ColumnElement[bool]]:
         responses.deleted_at.is_(None),
     ]
     for name, values in q.equals.items():
-        if name == "theme":  # theme ids or names: comments that mention any of them
-            where.append(responses.id.in_(mentioning(values, q.project_id)))
+        if name == "theme":  # theme ids (resolved by count_scores): mentions any of them
+            where.append(mentions_any(values))
         else:
             where.append(_dimension(name, dialect).in_(values))
     return where
 
 
 async def count_scores(session: AsyncSession, q: CountQuery) -> list[Row]:
+    if "theme" in q.equals:  # names or ids, to ids first: a far better plan
+        wanted = await theme_ids(session, q.project_id, q.equals["theme"])
+        q = replace(q, equals={**q.equals, "theme": wanted})
     names = [*q.dimensions, *q.equals]
     if q.use_rollups and all(name in ROLLUP_COLUMNS for name in names):
         return await _from_rollups(session, q)

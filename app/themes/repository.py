@@ -5,6 +5,7 @@ import contextlib
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, delete, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,17 @@ def has_comment() -> list:
 def mentioning(values: list[str], project_id: uuid.UUID | None = None) -> Select:
     """Ids of the responses that mention any of these themes, named by id or by name (a
     value that names no theme matches nothing, like any other filter value)."""
+    return select(tags.c.response_id).where(
+        tags.c.theme_id.in_(mentioning_themes(values, project_id))
+    )
+
+
+async def theme_ids(session: AsyncSession, project_id: uuid.UUID, values: list[str]) -> list:
+    """The ids of the project's themes named (by id or name) in `values`."""
+    return list(await session.scalars(mentioning_themes(values, project_id)))
+
+
+def mentioning_themes(values: list[str], project_id: uuid.UUID | None = None) -> Select:
     ids = []
     for value in values:
         with contextlib.suppress(ValueError):
@@ -36,7 +48,17 @@ def mentioning(values: list[str], project_id: uuid.UUID | None = None) -> Select
     named = select(Theme.id).where(or_(Theme.name.in_(values), Theme.id.in_(ids)))
     if project_id is not None:
         named = named.where(Theme.project_id == project_id)
-    return select(tags.c.response_id).where(tags.c.theme_id.in_(named))
+    return named
+
+
+def mentions_any(theme_ids: list) -> Any:
+    """Responses that mention any of these themes (given as ids: the planner then knows
+    how many tags each has, and reads a time range of answers before probing tags)."""
+    return (
+        select(tags.c.response_id)
+        .where(tags.c.response_id == responses.id, tags.c.theme_id.in_(theme_ids))
+        .exists()
+    )
 
 
 async def list_all(session: AsyncSession, project_id: uuid.UUID) -> list[Theme]:
