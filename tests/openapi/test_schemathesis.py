@@ -12,6 +12,7 @@ recorded run is in docs/bad-inputs.md."""
 
 import asyncio
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -60,6 +61,7 @@ async def fuzz(port: int, key: str, cwd: Path, *selection: str, phases: str = PH
     report = output.decode(errors="replace")
     assert process.returncode == 0, findings(report)
     assert " passed" in report, findings(report)
+    print(*[line for line in report.splitlines() if FIGURES.search(line)], sep="\n")
     return report
 
 
@@ -68,6 +70,9 @@ def findings(report: str) -> str:
     keep = ("___", "- ST", "    `", "Test cases", "  ", "Error")
     lines = [line[:300] for line in report.splitlines() if line.startswith(keep)]
     return "\n".join(lines[:400]) or report[-6000:]
+
+
+FIGURES = re.compile(r"Operations:|Selected:|generated|Tested:|API Links:|Scenarios:|in [0-9.]+s")
 
 
 async def instance_key() -> str:
