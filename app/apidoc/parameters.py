@@ -6,6 +6,7 @@ and parses them itself), described by name for every route that has them:
   8601 date or date-time.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 CURSOR = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"}  # empty: the first page
@@ -31,3 +32,21 @@ def describe(operation: dict[str, Any]) -> None:
         if parameter["in"] != "query" or known is None or not _is_text(schema):
             continue
         parameter["schema"] = {**known, "title": schema.get("title", parameter["name"])}
+
+
+def comma_separated(*alternatives: str) -> str:
+    """A pattern for one value of a parameter that takes a comma-separated list of the
+    alternatives (regexes), as `value.split(",")` with each part stripped reads it."""
+    one = "(" + "|".join(alternatives) + ")"
+    return rf"^[ ,]*({one}( *,[ ,]*{one})*)?[ ,]*$"
+
+
+def items(pattern: str) -> Callable[[dict[str, Any]], None]:
+    """`Query(json_schema_extra=items(...))`: each value of a repeatable parameter."""
+
+    def schema_of(schema: dict[str, Any]) -> None:
+        for branch in schema.get("anyOf", [schema]):
+            if branch.get("type") == "array":
+                branch["items"] = {"type": "string", "pattern": pattern}
+
+    return schema_of

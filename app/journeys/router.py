@@ -34,7 +34,13 @@ From = Annotated[
 To = Annotated[str | None, Query(description="Exclusive; same forms as `from`.")]
 Zone = Annotated[str, Query(max_length=64, description="IANA time zone of dates.")]
 AsOf = Annotated[str | None, Query(description="Count churn as known at this time (default now).")]
-Horizon = Annotated[int, Query(description="Days after an answer in which churn counts.")]
+Horizon = Annotated[
+    int,
+    Query(
+        description="Days after an answer in which churn counts.",
+        json_schema_extra={"minimum": 1, "maximum": 3650},  # the service's own check
+    ),
+]
 GroupBy = Annotated[
     list[str] | None,
     Query(description="segment, touchpoint, channel, locale or attributes.<key>; repeatable."),

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from starlette.responses import Response as HttpResponse
 
 from app.apidoc.declare import Documented, problems
+from app.apidoc.parameters import comma_separated, items
 from app.auth.dependencies import ReadSessionDep, require
 from app.auth.service import Principal
 from app.errors import InvalidInput
@@ -29,18 +30,8 @@ ATTRIBUTE_FILTER = r"^[A-Za-z_][A-Za-z0-9_]*:[^\x00]*$"
 """What `_attribute_filters` accepts, for the API document."""
 
 
-_DIMENSION = "(" + "|".join((*service.DIMENSIONS, service.ATTRIBUTE.pattern[1:-1])) + ")"
-GROUP_BY = rf"^[ ,]*({_DIMENSION}( *,[ ,]*{_DIMENSION})*)?[ ,]*$"
+GROUP_BY = comma_separated(*service.DIMENSIONS, service.ATTRIBUTE.pattern[1:-1])
 """What `_check_group_by` accepts in one `group_by` value (comma-separated dimensions)."""
-
-
-def _items(pattern: str) -> Any:
-    def schema_of(schema: dict[str, Any]) -> None:
-        for branch in schema.get("anyOf", [schema]):
-            if branch.get("type") == "array":
-                branch["items"] = {"type": "string", "pattern": pattern}
-
-    return schema_of
 
 
 def _attribute_filters(values: list[str] | None) -> dict[str, list[str]]:
@@ -70,7 +61,7 @@ class ScoreQuery:
             description="segment, touchpoint, channel, locale, survey, theme or "
             "attributes.<key>; repeat the parameter or separate with commas. theme: a row per "
             "theme (an answer mentioning two counts in both) and one for comments with none.",
-            json_schema_extra=_items(GROUP_BY),
+            json_schema_extra=items(GROUP_BY),
         ),
     ] = None
     interval: Interval = "none"
@@ -88,7 +79,7 @@ class ScoreQuery:
         list[str] | None,
         Query(
             description="Attribute filter `key:value`; repeatable.",
-            json_schema_extra=_items(ATTRIBUTE_FILTER),
+            json_schema_extra=items(ATTRIBUTE_FILTER),
         ),
     ] = None
     theme: Annotated[

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from starlette.responses import Response as HttpResponse
 
 from app.apidoc.declare import Documented, problems
+from app.apidoc.parameters import comma_separated, items
 from app.auth.dependencies import ReadSessionDep, SessionDep, require
 from app.auth.service import Principal
 from app.idempotency.dependencies import Idempotent
@@ -111,7 +112,12 @@ async def theme_impact(
     tz: Zone = "UTC",
     group_by: Annotated[
         list[str] | None,
-        Query(description="segment, touchpoint, channel, locale, survey or attributes.<key>."),
+        Query(
+            description="segment, touchpoint, channel, locale, survey or attributes.<key>.",
+            json_schema_extra=items(
+                comma_separated(*impact.DIMENSIONS, impact.ATTRIBUTE.pattern[1:-1])
+            ),
+        ),
     ] = None,
     min_n: Annotated[int, Query(ge=1, le=1_000_000)] = 30,
     format: Literal["json", "csv"] | None = None,

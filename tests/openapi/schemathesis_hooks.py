@@ -26,8 +26,8 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     - a new Idempotency-Key for each new request (what the key is for): generated keys
       repeat ("0", "00"), and a repeat with another body is refused (422
       idempotency-key-reused), as it should be;
-    - `from` before `to`, a webhook's `score_min` not above its `score_max`: a client
-      asking for a range names it in order.
+    - `from` before `to` (or before the `as_of` or now that `to` defaults to), a webhook's
+      `score_min` not above its `score_max`: a client asking for a range names it in order.
     """
     if case.meta is not None and case.meta.generation.mode.is_negative:
         return  # an edit would make schemathesis see it as valid and drop its flaw
@@ -45,6 +45,10 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         first, last = _time(query.get(start)), _time(query.get(end))
         if first is not None and last is not None and last - first < NEAR:
             del query[end]
+        elif first is not None and last is None:  # `to` defaults to `as_of`, else now
+            until = _time(query.get("as_of")) or datetime.now(UTC)
+            if until - first < NEAR:
+                del query[start]
 
 
 def _time(value: Any) -> datetime | None:
@@ -68,7 +72,8 @@ def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool
     - a `tz` that is not in the server's time zone database (the document says what a zone
       name looks like; the list of zones is the database's);
     - a `score` outside the scale of the survey it answers (each survey has its own);
-    - a time in the future where only past ones are taken (the schema has no "now");
+    - a time in the future where only past ones are taken (the schema has no "now"), or
+      before 1970 (OpenAPI has no lower bound for a date-time);
     - a theme phrase without a letter or digit of any script (JSON Schema patterns have no
       Unicode classes);
     - a `group_by` naming a dimension twice (a comma-separated list cannot be unique in a
@@ -96,7 +101,9 @@ def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool
     details = {str(e.get("detail")) for e in errors}
     if details == {"repeated dimension"}:
         return False
-    if details and all("in the future" in d for d in details):
+    if details and all("in the future" in d or "before 1970" in d for d in details):
+        return False
+    if details == {"unknown or repeated"}:  # the dimensions are in the pattern: a repeat
         return False
     if details == {"must contain a letter or a digit"}:  # a theme's phrase
         return False
