@@ -3,7 +3,7 @@ grouped by theme speed (BENCHMARKS.md, "Comment themes").
 
     python -m bench.themes quality [--comments 5000] [--seed 7]
     python -m bench.themes ingest  [--rounds 3] [--seconds 10]
-    python -m bench.themes retag   [--rows 1000000]
+    python -m bench.themes retag   [--rows 1000000] [--fresh]
     python -m bench.themes scores  [--rows 10000000] [--fresh]
 
 The last three use PostgreSQL (--pg, databases sentio_bench_themes_*); ingest drives a
@@ -320,7 +320,7 @@ async def history(dsn: str, rows: int, progress=print) -> tuple[uuid.UUID, list[
 # --- re-tag --------------------------------------------------------------------------
 
 
-async def retag(pg: str, rows: int) -> int:
+async def retag(pg: str, rows: int, fresh: bool = True) -> int:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from app.config import get_settings
@@ -328,12 +328,24 @@ async def retag(pg: str, rows: int) -> int:
     from app.themes import tagging
     from app.themes.matching import Matcher
 
-    dsn = await recreate(pg, "sentio_bench_themes_retag")
-    print(f"generating {rows:,} answers…")
-    project_id, _surveys = await history(dsn, rows)
     name, phrases = fifty_themes()[0]
-    [theme_id] = await add_themes(dsn, project_id, [(name, phrases)])
-    conn = await asyncpg.connect(dsn)
+    if fresh or not await exists(pg, "sentio_bench_themes_retag"):
+        dsn = await recreate(pg, "sentio_bench_themes_retag")
+        print(f"generating {rows:,} answers…")
+        project_id, _surveys = await history(dsn, rows)
+        [theme_id] = await add_themes(dsn, project_id, [(name, phrases)])
+        conn = await asyncpg.connect(dsn)
+    else:  # the same history again: its tags removed, the theme's re-tag started anew
+        dsn = f"{pg}/sentio_bench_themes_retag"
+        conn = await asyncpg.connect(dsn)
+        await conn.execute("DELETE FROM response_themes")
+        await conn.execute("VACUUM ANALYZE")
+        theme_id = await conn.fetchval("SELECT id FROM themes")
+        await conn.execute(
+            "UPDATE themes SET tagging_done = 0, tagging_total = 0, tagging_after_at = NULL, "
+            "tagging_after_id = NULL WHERE id = $1",
+            theme_id,
+        )
     await conn.execute(
         "UPDATE themes SET tagging_pending = true, tagging_final_pass = false, "
         "phrases_changed_at = now() WHERE id = $1",
@@ -451,7 +463,7 @@ def main() -> int:
     if args.what == "ingest":
         return asyncio.run(ingest(args.pg, args.rounds, args.seconds))
     if args.what == "retag":
-        return asyncio.run(retag(args.pg, args.rows))
+        return asyncio.run(retag(args.pg, args.rows, args.fresh))
     return asyncio.run(scores(args.pg, args.rows, args.fresh))
 
 
