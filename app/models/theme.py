@@ -47,6 +47,4 @@ class ResponseTheme(Base):
         ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True
     )
 
-    __table_args__ = (
-        Index("ix_response_themes_theme_id_response_id", "theme_id", "response_id"),
-    )
+    __table_args__ = (Index("ix_response_themes_theme_id_response_id", "theme_id", "response_id"),)
