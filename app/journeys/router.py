@@ -6,9 +6,10 @@ from fastapi import APIRouter, Depends, Header, Query
 from starlette.responses import Response as HttpResponse
 
 from app.apidoc.declare import Documented, problems
+from app.apidoc.parameters import comma_separated, items
 from app.auth.dependencies import ReadSessionDep, SessionDep, require
 from app.auth.service import Principal
-from app.journeys import csv, service
+from app.journeys import csv, params, service
 from app.journeys.schemas import (
     ChurnReport,
     CustomerJourney,
@@ -41,9 +42,13 @@ Horizon = Annotated[
         json_schema_extra={"minimum": 1, "maximum": 3650},  # the service's own check
     ),
 ]
+_ATTRIBUTE = params.ATTRIBUTE.pattern[1:-1]
 GroupBy = Annotated[
     list[str] | None,
-    Query(description="segment, touchpoint, channel, locale or attributes.<key>; repeatable."),
+    Query(
+        description="segment, touchpoint, channel, locale or attributes.<key>; repeatable.",
+        json_schema_extra=items(comma_separated(*params.DIMENSIONS, _ATTRIBUTE)),
+    ),
 ]
 Format = Literal["json", "csv"] | None
 
@@ -118,7 +123,11 @@ async def get_drivers(
         int, Query(description="Days before the relationship answer that count.")
     ] = 90,
     group_by: Annotated[
-        list[str] | None, Query(description="segment, channel, locale or attributes.<key>.")
+        list[str] | None,
+        Query(
+            description="segment, channel, locale or attributes.<key>.",
+            json_schema_extra=items(comma_separated("segment", "channel", "locale", _ATTRIBUTE)),
+        ),
     ] = None,
     format: Format = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
