@@ -120,7 +120,11 @@ async def get_drivers(
     to: To = None,
     tz: Zone = "UTC",
     window_days: Annotated[
-        int, Query(description="Days before the relationship answer that count.")
+        int,
+        Query(
+            description="Days before the relationship answer that count.",
+            json_schema_extra={"minimum": 1, "maximum": 3650},  # the service's own check
+        ),
     ] = 90,
     group_by: Annotated[
         list[str] | None,
