@@ -58,6 +58,9 @@ class PgBouncer:
             # Each transaction may run on any server connection: what Sentio must survive.
             f"pool_mode = transaction\ndefault_pool_size = {self.pool_size}\n"
             "max_client_conn = 2000\nserver_reset_query =\n"
+            # After PostgreSQL restarts, PgBouncer refuses every client until its next login
+            # try (15 s by default), and a Sentio server starting then cannot migrate.
+            "server_login_retry = 1\n"
             f"logfile = {self.workdir / 'pgbouncer.log'}\n"
         )
         self.proc = subprocess.Popen(
