@@ -18,11 +18,11 @@ from app.idempotency.cleanup import purge_periodically
 from app.invitations.cors import PublicCORS
 from app.invitations.router import public_router
 from app.invitations.router import router as invitations_router
+from app.journeys.router import router as journeys_router
 from app.middleware import RequestGuard
 from app.observability import logs
 from app.observability.middleware import ObservabilityMiddleware
 from app.observability.router import router as metrics_router
-from app.journeys.router import router as journeys_router
 from app.outcomes.router import router as outcomes_router
 from app.pages import fastpath as presence_fast
 from app.pages.router import assets

@@ -71,7 +71,7 @@ async def test_cells_are_exact_text_on_every_database(api: Api):
         + f"{attributes},{utc(a['created_at'])},,{survey_cells}"
         + f"{b['id']},{sid},2025-03-02T00:00:00.000250+00:00,{utc(b['updated_at'])},0,,,,,"
         + f'"api",,,{utc(b["created_at"])},,{survey_cells}'
-        + f"{c['id']},{sid},2025-03-03T00:00:00+00:00,{utc(c['updated_at'])},5,\"'@SUM(A1)\","
+        + f'{c["id"]},{sid},2025-03-03T00:00:00+00:00,{utc(c["updated_at"])},5,"\'@SUM(A1)",'
         + f',,,"api",,,{utc(c["created_at"])},,{survey_cells}'
     )
 

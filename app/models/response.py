@@ -8,7 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import utcnow
 from app.models.base import Base, JSONType, UTCDateTime, uuid7
 
-
 LIVE_WITH_CUSTOMER = "deleted_at IS NULL AND score IS NOT NULL AND customer_id IS NOT NULL"
 
 

@@ -285,7 +285,7 @@ def categories(kind: str, scale_min: int, scale_max: int) -> list[tuple[str, int
 
 def relative_risk(a: int, n1: int, c: int, n2: int) -> dict:
     """Relative risk of group 1 against group 2, (a / n1) / (c / n2), with its 95% interval
-    exp(ln RR ± 1.96 × sqrt(1/a − 1/n1 + 1/c − 1/n2)) (Katz log method).
+    exp(ln RR ± 1.96 * sqrt(1/a - 1/n1 + 1/c - 1/n2)) (Katz log method).
 
     ``{"relative_risk": None, "relative_risk_ci95": None}`` when a or c is 0 (or a group
     is empty): the ratio or its logarithm is then undefined."""
