@@ -1,34 +1,16 @@
 """Query parameters shared by the customer reports: ranges, horizons, dimensions, scales."""
 
-import re
 from datetime import datetime
 
 from app.db import utcnow
 from app.errors import InvalidInput
 from app.models import Survey
+from app.scores.service import ATTRIBUTE, check_group_by  # noqa: F401 - one rule for reports
 from app.timeparams import check_range, parse_time, parse_zone
 
 DIMENSIONS = ("segment", "touchpoint", "channel", "locale")
-ATTRIBUTE = re.compile(r"^attributes\.[A-Za-z_][A-Za-z0-9_]{0,63}$")
 MAX_DAYS = 3650
 """Horizons and windows: 1 day to 10 years."""
-
-
-def check_group_by(names: list[str], allowed: tuple[str, ...]) -> None:
-    bad = [n for n in names if n not in allowed and not ATTRIBUTE.match(n)]
-    if bad:
-        raise InvalidInput(
-            f"Cannot group by {', '.join(repr(b) for b in bad)}. Use any of "
-            f"{', '.join(allowed)} or attributes.<key>.",
-            errors=[
-                {"parameter": "group_by", "in": "query", "detail": f"unknown: {b}"} for b in bad
-            ],
-        )
-    if len(set(names)) != len(names):
-        raise InvalidInput(
-            "Each group_by dimension may appear once.",
-            errors=[{"parameter": "group_by", "in": "query", "detail": "repeated dimension"}],
-        )
 
 
 def check_days(value: int, name: str) -> int:

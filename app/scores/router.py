@@ -31,7 +31,7 @@ ATTRIBUTE_FILTER = r"^[A-Za-z_][A-Za-z0-9_]*:[^\x00]*$"
 
 
 GROUP_BY = comma_separated(*service.DIMENSIONS, service.ATTRIBUTE.pattern[1:-1])
-"""What `_check_group_by` accepts in one `group_by` value (comma-separated dimensions)."""
+"""What `service.check_group_by` accepts in one `group_by` value (comma-separated dimensions)."""
 
 
 def _attribute_filters(values: list[str] | None) -> dict[str, list[str]]:

@@ -37,12 +37,13 @@ class ScoreParams:
     min_n: int = 30
 
 
-def _check_group_by(names: list[str]) -> None:
-    bad = [n for n in names if n not in DIMENSIONS and not ATTRIBUTE.match(n)]
+def check_group_by(names: list[str], allowed: tuple[str, ...] = DIMENSIONS) -> None:
+    """Each name one of `allowed` or attributes.<key>, none repeated (every report's rule)."""
+    bad = [n for n in names if n not in allowed and not ATTRIBUTE.match(n)]
     if bad:
         raise InvalidInput(
             f"Cannot group by {', '.join(repr(b) for b in bad)}. Use any of "
-            f"{', '.join(DIMENSIONS)} or attributes.<key>.",
+            f"{', '.join(allowed)} or attributes.<key>.",
             errors=[
                 {"parameter": "group_by", "in": "query", "detail": f"unknown: {b}"} for b in bad
             ],
@@ -58,7 +59,7 @@ async def compute(session: AsyncSession, project_id: uuid.UUID, p: ScoreParams) 
     """The report as plain data in the shape of `ScoreReport` (rows carry only their kind's
     fields). Plain dicts, not models: a year of weekly rows is thousands of rows, and
     building a model per row cost more than the database query (see BENCHMARKS.md)."""
-    _check_group_by(p.group_by)
+    check_group_by(p.group_by)
     zone = parse_zone(p.tz)
     start, end = parse_time(p.start, "from", zone), parse_time(p.end, "to", zone)
     check_range(start, end)

@@ -2,7 +2,6 @@
 comments that mention it and among the others, the gap with its change test, and what it
 costs (gap x share / 100). The math is `app.scores.stats`: counted here, scored there."""
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,15 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.csvutil import number_cell, text_cell, write_rows
 from app.errors import InvalidInput
+from app.scores import service as scores
 from app.scores import stats
 from app.scores.schemas import Interval95
-from app.surveys import repository as surveys
-from app.surveys.service import SurveyNotFound
+from app.surveys import service as surveys
 from app.themes import repository
 from app.timeparams import check_range, parse_time, parse_zone
 
 DIMENSIONS = ("segment", "touchpoint", "channel", "locale", "survey")
-ATTRIBUTE = re.compile(r"^attributes\.[A-Za-z_][A-Za-z0-9_]{0,63}$")
+ATTRIBUTE = scores.ATTRIBUTE
 SCORE_FIELD = {"nps": "nps", "csat": "csat", "ces": "ces"}
 
 
@@ -47,13 +46,7 @@ class Scope:
 
 
 def check_group_by(names: list[str]) -> None:
-    bad = [n for n in names if n not in DIMENSIONS and not ATTRIBUTE.match(n)]
-    if bad or len(set(names)) != len(names):
-        raise InvalidInput(
-            "group_by takes each of segment, touchpoint, channel, locale, survey or "
-            "attributes.<key> at most once.",
-            errors=[{"parameter": "group_by", "in": "query", "detail": "unknown or repeated"}],
-        )
+    scores.check_group_by(names, DIMENSIONS)
 
 
 async def scope_of(
@@ -64,9 +57,6 @@ async def scope_of(
     start, end = parse_time(p.start, "from", zone), parse_time(p.end, "to", zone)
     check_range(start, end)
     found = {s.id: s for s in await surveys.get_many(session, project_id, survey_ids)}
-    for survey_id in survey_ids:
-        if survey_id not in found:
-            raise SurveyNotFound(survey_id)
     scales = {(s.kind, s.scale_min, s.scale_max) for s in found.values()}
     if len(scales) > 1:
         raise InvalidInput(
