@@ -1,7 +1,8 @@
 """`python -m bench.dashboard`: how long the dashboard's survey page takes on the server
 for a survey with a million answers over the last year, on PostgreSQL.
 
-A throwaway database (`sentio_dash_bench`, made again on every run) gets one NPS survey
+A throwaway database (`sentio_dash_bench`, made again on every run unless --reuse finds
+it kept by an earlier run with --keep) gets one NPS survey
 and one million answers spread over the last 365 days, generated inside PostgreSQL by
 bench/data.py (12 segments, 8 touchpoints, the rollup triggers running as in production),
 2% of them with a comment. A real `sentio serve` is signed in with a read key through the
@@ -24,7 +25,7 @@ import asyncpg
 import httpx
 
 from bench import data
-from bench.runner import prepare, recreate, sentio_server
+from bench.runner import exists, prepare, recreate, sentio_server, sqlalchemy_url
 
 MARK = "<!-- bench.dashboard -->"
 PORT = 18090
@@ -49,6 +50,34 @@ async def generate(pg: str, name: str, rows: int) -> tuple[str, str, str]:
     finally:
         await conn.close()
     return dsn, key, str(survey_id)
+
+
+async def reuse(pg: str, name: str) -> tuple[str, str, str] | None:
+    """The database an earlier run kept, with a new admin key; (dsn, admin key, survey)."""
+    if not await exists(pg, name):
+        return None
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from app.auth.service import create_key
+    from app.config import get_settings
+    from app.db import build_engine
+
+    dsn = f"{pg}/{name}"
+    conn = await asyncpg.connect(dsn)
+    try:
+        row = await conn.fetchrow("SELECT id, project_id FROM surveys ORDER BY created_at LIMIT 1")
+    finally:
+        await conn.close()
+    if row is None:
+        return None
+    settings = get_settings().model_copy(update={"database_url": sqlalchemy_url(dsn)})
+    engine = build_engine(settings)
+    try:
+        async with async_sessionmaker(engine)() as session, session.begin():
+            _key, secret = await create_key(session, ["admin"], project_id=row["project_id"])
+    finally:
+        await engine.dispose()
+    return dsn, secret, str(row["id"])
 
 
 ZONES = [
@@ -76,10 +105,15 @@ async def timed(client: httpx.AsyncClient, path: str, runs: int, first: bool) ->
 
 
 async def run(args: argparse.Namespace) -> dict[str, list[float]]:
-    print(f"Generating {args.answers:,} answers in {args.db}…")
-    began = time.monotonic()
-    dsn, admin, survey = await generate(args.pg, args.db, args.answers)
-    print(f"  done in {time.monotonic() - began:.0f} s")
+    kept = await reuse(args.pg, args.db) if args.reuse else None
+    if kept:
+        print(f"Reusing {args.db}")
+        dsn, admin, survey = kept
+    else:
+        print(f"Generating {args.answers:,} answers in {args.db}…")
+        began = time.monotonic()
+        dsn, admin, survey = await generate(args.pg, args.db, args.answers)
+        print(f"  done in {time.monotonic() - began:.0f} s")
     server = sentio_server(dsn, PORT)
     server.env["SENTIO_RATE_LIMIT_PUBLIC"] = "1000000/minute"
     await server.start("/healthz")
@@ -181,6 +215,9 @@ def main() -> int:
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use the database kept by a run with --keep"
+    )
     parser.add_argument("--write", action="store_true", help="put the figures in BENCHMARKS.md")
     args = parser.parse_args()
     timings = asyncio.run(run(args))

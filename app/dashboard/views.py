@@ -78,15 +78,20 @@ def draw(page: SurveyPage, f: Formatter) -> Charts:
     shape = charts.render(
         charts.distribution(survey.kind == "nps"), bars, f.lang, "distribution-caption"
     )
-    sparklines: list[str | None] = []
-    for i, row in enumerate(page.breakdown):
-        drawable = i < MAX_SPARKLINES and sum(v is not None for v in row.trend) >= 2
-        values = [{"i": j, "v": v} for j, v in enumerate(row.trend)]
-        sparklines.append(
-            charts.render(charts.sparkline(), values, f.lang, f"trend-label-{i}")
-            if drawable
-            else None
-        )
+    drawable = [
+        i
+        for i, row in enumerate(page.breakdown[:MAX_SPARKLINES])
+        if sum(v is not None for v in row.trend) >= 2
+    ]
+    drawn = charts.render_small(
+        charts.sparkline(),
+        [[{"i": j, "v": v} for j, v in enumerate(page.breakdown[i].trend)] for i in drawable],
+        f.lang,
+        [f"trend-label-{i}" for i in drawable],
+    )
+    sparklines: list[str | None] = [None] * len(page.breakdown)
+    for i, svg in zip(drawable, drawn, strict=True):
+        sparklines[i] = svg
     return Charts(trend, shape, sparklines)
 
 
