@@ -24,6 +24,7 @@ from pathlib import Path
 import asyncpg
 
 from bench import data
+from bench.runner import exists, prepare, recreate, sqlalchemy_url
 from bench.servers import BIN, LOAD_CPU, ROOT, Load, Server, pinned
 from bench.themes_data import PHRASES, generate, shares
 
@@ -31,59 +32,6 @@ OUT = ROOT / "bench" / "out"
 YEAR_END = datetime(2026, 1, 1, tzinfo=UTC)
 YEAR_START = YEAR_END - timedelta(days=364)
 PORT = 18090
-
-
-async def recreate(pg: str, name: str) -> str:
-    conn = await asyncpg.connect(f"{pg}/postgres")
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return f"{pg}/{name}"
-
-
-async def exists(pg: str, name: str) -> bool:
-    conn = await asyncpg.connect(f"{pg}/postgres")
-    try:
-        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
-    finally:
-        await conn.close()
-
-
-def sqlalchemy_url(dsn: str) -> str:
-    return dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
-
-
-async def prepare(dsn: str, surveys: int) -> tuple[uuid.UUID, str, list[uuid.UUID]]:
-    """Migrate, then one project, an admin key and NPS surveys, made by Sentio's own code."""
-    from sqlalchemy.ext.asyncio import async_sessionmaker
-
-    from app.auth.service import create_key
-    from app.config import get_settings
-    from app.db import build_engine
-    from app.migrate import upgrade
-    from app.models import Project, Survey
-
-    settings = get_settings().model_copy(update={"database_url": sqlalchemy_url(dsn)})
-    engine = build_engine(settings)
-    try:
-        await upgrade(engine)
-        async with async_sessionmaker(engine)() as session, session.begin():
-            project = Project(name="benchmark")
-            session.add(project)
-            await session.flush()
-            _key, secret = await create_key(session, ["admin"], project_id=project.id)
-            made = [
-                Survey(project_id=project.id, name=f"Product {i} NPS", kind="nps",
-                       scale_max=10, question="How likely are you to recommend us?", texts={})
-                for i in range(surveys)
-            ]  # fmt: skip
-            session.add_all(made)
-            await session.flush()
-            return project.id, secret, [s.id for s in made]
-    finally:
-        await engine.dispose()
 
 
 def sentio_server(dsn: str) -> Server:
